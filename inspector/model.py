@@ -1,0 +1,177 @@
+"""The immutable records core code speaks in: Exchange, Body, Consumer. No I/O here."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+
+# Header lists keep order and repeats, exactly as they crossed the wire.
+Headers = tuple[tuple[str, str], ...]
+
+# Content types whose bodies are text even without a charset parameter.
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/graphql",
+    "application/x-ndjson",
+)
+_TEXT_SUFFIXES = ("+json", "+xml")
+
+
+def header_values(headers: Headers, name: str) -> list[str]:
+    """All values of a header, case-insensitively, in wire order."""
+    wanted = name.lower()
+    return [value for key, value in headers if key.lower() == wanted]
+
+
+def first_header(headers: Headers, name: str) -> str | None:
+    values = header_values(headers, name)
+    return values[0] if values else None
+
+
+def media_type(content_type: str) -> str:
+    """`application/json; charset=utf-8` -> `application/json`."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "charset" and value:
+            return value.strip().strip('"')
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A message body after content decoding (gzip, br, ...), possibly truncated."""
+
+    content: bytes = b""
+    # Full decoded size, even when `content` was truncated to max_body_bytes.
+    size: int = 0
+    # Size as it crossed the wire, before content decoding.
+    wire_size: int = 0
+    truncated: bool = False
+    content_type: str = ""
+
+    @property
+    def media_type(self) -> str:
+        return media_type(self.content_type)
+
+    @property
+    def is_text(self) -> bool:
+        """True when the body is meant to be read as text and decodes as such."""
+        return self.text is not None
+
+    @property
+    def text(self) -> str | None:
+        """The body as text, or None for binary content (never sent to text search)."""
+        if not self.content:
+            return "" if not self.size else None
+        mtype = self.media_type
+        declared_text = mtype.startswith(_TEXT_TYPES) or mtype.endswith(_TEXT_SUFFIXES)
+        if not declared_text and mtype:
+            return None
+        charset = _charset(self.content_type) or "utf-8"
+        try:
+            text = self.content.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            # A truncated body may end inside a multi-byte character: retry without the tail.
+            if not self.truncated:
+                return None
+            try:
+                text = self.content[:-3].decode(charset, errors="strict")
+            except (UnicodeDecodeError, LookupError):
+                return None
+        if not mtype and "\x00" in text:
+            return None
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    """Who made a request. `id` is a fingerprint when it was drawn from a credential."""
+
+    id: str
+    label: str = ""
+    email: str = ""
+    group: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.id
+
+
+def new_uid() -> str:
+    """A stable id for an exchange, so that exports and retries never duplicate it."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and its response (or its failure), as captured."""
+
+    started_at: float  # epoch seconds, UTC
+    method: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    query: str = ""  # raw query string without the leading "?"
+    uid: str = field(default_factory=new_uid)
+    http_version: str = "HTTP/1.1"
+    request_headers: Headers = ()
+    request_body: Body = field(default_factory=Body)
+    status: int | None = None  # None when no response arrived
+    reason: str = ""
+    response_headers: Headers = ()
+    response_body: Body = field(default_factory=Body)
+    duration_ms: float | None = None
+    ttfb_ms: float | None = None
+    client_address: str = ""
+    client_port: int | None = None
+    server_address: str = ""
+    server_port: int | None = None
+    error: str | None = None  # why the exchange failed, e.g. "Connection refused"
+    websocket_messages: int | None = None
+    websocket_bytes: int | None = None
+    consumer: Consumer | None = None
+    endpoint: str = ""  # path template, e.g. /users/{id}; empty means "derive from path"
+
+    @property
+    def url(self) -> str:
+        default_port = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(self.scheme)
+        authority = self.host if self.port == default_port else f"{self.host}:{self.port}"
+        if ":" in self.host and not self.host.startswith("["):
+            authority = (
+                f"[{self.host}]" if self.port == default_port else f"[{self.host}]:{self.port}"
+            )
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.scheme}://{authority}{self.path}{query}"
+
+    @property
+    def user_agent(self) -> str:
+        return first_header(self.request_headers, "user-agent") or ""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None and self.status is None
+
+    @property
+    def is_error(self) -> bool:
+        """Counts towards error rates: HTTP status >= 400 or no response at all."""
+        return self.status is None or self.status >= 400
+
+    def request_header(self, name: str) -> str | None:
+        return first_header(self.request_headers, name)
+
+    def response_header(self, name: str) -> str | None:
+        return first_header(self.response_headers, name)
+
+    def replace(self, **changes: object) -> Exchange:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+

@@ -1,0 +1,109 @@
+"""Opening capture databases: create or migrate, and refuse anything we must not touch."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from inspector.errors import InspectorError
+from inspector.store.schema import migrations
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class DatabaseError(InspectorError):
+    """A database that cannot be used; the message names the file and what to do."""
+
+
+def _check_existing_file(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a capture database.")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except PermissionError as exc:
+        raise DatabaseError(f"{path} cannot be read: permission denied.") from exc
+    if head and head != SQLITE_MAGIC:
+        raise DatabaseError(f"{path} is not an SQLite database; refusing to overwrite it.")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the file readable by its owner only: captures hold other people's traffic."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"Cannot create {path}: {path.parent} is not a directory.") from exc
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return  # created meanwhile by another process: fine, it is checked when opened
+    except OSError as exc:
+        raise DatabaseError(f"Cannot create {path}: {exc.strerror}.") from exc
+    os.close(fd)
+
+
+def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode loses at most the last commits on power loss, never consistency.
+        conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_schema(db: Database, path: Path) -> None:
+    known = {m.name for m in migrations._migrations}
+    try:
+        applied = {m.name for m in migrations.applied(db)}
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a usable SQLite database: {exc}.") from exc
+    unknown = applied - known
+    if unknown:
+        raise DatabaseError(
+            f"{path} was written by a newer version of API Inspector "
+            f"(schema {', '.join(sorted(unknown))}); upgrade API Inspector to open it."
+        )
+    if not applied:
+        tables = set(db.table_names())
+        if tables:
+            raise DatabaseError(
+                f"{path} is an SQLite database of another application; "
+                "refusing to modify it. Choose a new file with --db."
+            )
+
+
+def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating and migrating when writable) a capture database.
+
+    Raises DatabaseError with a plain message for a file that is not SQLite, belongs to another
+    application, comes from a newer schema, or cannot be written.
+    """
+    path = Path(path)
+    if path.exists():
+        _check_existing_file(path)
+    elif readonly:
+        raise DatabaseError(f"{path} does not exist.")
+    else:
+        _create_private_file(path)
+    if not readonly and not os.access(path, os.W_OK):
+        raise DatabaseError(f"{path} is not writable; choose another file with --db.")
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                   check_same_thread=False)
+        else:
+            conn = sqlite3.connect(path, check_same_thread=False)
+        _configure(conn, readonly)
+        db = Database(conn)
+        _check_schema(db, path)
+        if not readonly:
+            migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        with contextlib.suppress(UnboundLocalError):
+            conn.close()
+        raise DatabaseError(f"{path} cannot be opened: {exc}.") from exc
+    return conn

@@ -1,0 +1,89 @@
+"""The database schema, as an ordered list of sqlite-utils migrations."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("api-inspector")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE consumers (
+            id INTEGER PRIMARY KEY,
+            identifier TEXT NOT NULL UNIQUE,   -- fingerprint when drawn from a credential
+            label TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            consumer_group TEXT NOT NULL DEFAULT '',
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        );
+
+        -- Scalar columns only: what lists, filters and statistics scan. Headers and bodies live in
+        -- exchange_payloads so that a scan over a million rows never pages through blobs.
+        CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            started_at REAL NOT NULL,
+            duration_ms REAL,
+            ttfb_ms REAL,
+            method TEXT NOT NULL,
+            scheme TEXT NOT NULL,
+            host TEXT NOT NULL,
+            port INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            query TEXT NOT NULL DEFAULT '',
+            endpoint TEXT NOT NULL,
+            http_version TEXT NOT NULL DEFAULT '',
+            status INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            error TEXT,
+            client_address TEXT NOT NULL DEFAULT '',
+            client_port INTEGER,
+            server_address TEXT NOT NULL DEFAULT '',
+            server_port INTEGER,
+            request_bytes INTEGER NOT NULL DEFAULT 0,
+            response_bytes INTEGER NOT NULL DEFAULT 0,
+            request_wire_bytes INTEGER NOT NULL DEFAULT 0,
+            response_wire_bytes INTEGER NOT NULL DEFAULT 0,
+            request_truncated INTEGER NOT NULL DEFAULT 0,
+            response_truncated INTEGER NOT NULL DEFAULT 0,
+            request_content_type TEXT NOT NULL DEFAULT '',
+            response_content_type TEXT NOT NULL DEFAULT '',
+            user_agent TEXT NOT NULL DEFAULT '',
+            consumer_id INTEGER REFERENCES consumers(id),
+            websocket_messages INTEGER,
+            websocket_bytes INTEGER
+        );
+        CREATE INDEX exchanges_started_at ON exchanges(started_at);
+        CREATE INDEX exchanges_consumer ON exchanges(consumer_id, started_at);
+        CREATE INDEX exchanges_status ON exchanges(status);
+        CREATE INDEX exchanges_endpoint ON exchanges(endpoint, method);
+        CREATE INDEX exchanges_host ON exchanges(host);
+        CREATE INDEX exchanges_path ON exchanges(path);
+        CREATE INDEX exchanges_duration ON exchanges(duration_ms);
+
+        CREATE TABLE exchange_payloads (
+            exchange_id INTEGER PRIMARY KEY REFERENCES exchanges(id) ON DELETE CASCADE,
+            request_headers TEXT NOT NULL,     -- JSON array of [name, value] pairs, wire order
+            response_headers TEXT NOT NULL,
+            request_body BLOB NOT NULL,
+            response_body BLOB NOT NULL
+        );
+
+        -- Full-text search over URL, headers and text bodies; rowid = exchanges.id.
+        -- SQLite 3.40 (Python 3.11's) has no contentless-delete, so the table keeps its text.
+        CREATE VIRTUAL TABLE exchanges_fts USING fts5(url, headers, body);
+
+        -- Durable per-destination export cursors (exporters resume after the last id sent).
+        CREATE TABLE export_cursors (
+            destination TEXT PRIMARY KEY,
+            last_id INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL,
+            state TEXT NOT NULL DEFAULT 'idle',
+            message TEXT NOT NULL DEFAULT ''
+        );
+        """
+    )

@@ -1,0 +1,58 @@
+"""make_exchange(): an Exchange with sensible defaults, every field overridable."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from inspector.model import Body, Consumer, Exchange
+
+
+def make_exchange(**overrides: Any) -> Exchange:
+    """A completed JSON GET /users/42 on localhost:8000 answered 200 in 12.5 ms.
+
+    `json_body=` (response) and `request_json=` set JSON bodies; `consumer="id"` makes a Consumer.
+    """
+    response_payload = overrides.pop("json_body", {"id": 42, "name": "Ada"})
+    request_payload = overrides.pop("request_json", None)
+    consumer = overrides.pop("consumer", None)
+    if isinstance(consumer, str):
+        consumer = Consumer(id=consumer)
+    response_content = json.dumps(response_payload).encode()
+    fields: dict[str, Any] = {
+        "started_at": time.time(),
+        "method": "GET",
+        "scheme": "http",
+        "host": "localhost",
+        "port": 8000,
+        "path": "/users/42",
+        "request_headers": (("Host", "localhost:8000"), ("User-Agent", "pytest/1.0")),
+        "status": 200,
+        "reason": "OK",
+        "response_headers": (
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(response_content))),
+        ),
+        "response_body": Body(
+            content=response_content,
+            size=len(response_content),
+            wire_size=len(response_content),
+            content_type="application/json",
+        ),
+        "duration_ms": 12.5,
+        "ttfb_ms": 10.0,
+        "client_address": "127.0.0.1",
+        "client_port": 50000,
+        "server_address": "127.0.0.1",
+        "server_port": 8000,
+        "consumer": consumer,
+    }
+    if request_payload is not None:
+        content = json.dumps(request_payload).encode()
+        fields["request_body"] = Body(
+            content=content, size=len(content), wire_size=len(content),
+            content_type="application/json",
+        )  # fmt: skip
+    fields.update(overrides)
+    return Exchange(**fields)

@@ -1,0 +1,1 @@
+"""Data files shipped with API Inspector (icons, desktop entry, example configuration)."""

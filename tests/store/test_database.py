@@ -1,0 +1,75 @@
+"""open_db: creates private WAL databases and refuses files it must not touch."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from inspector.store import DatabaseError, open_db
+
+
+def test_new_database_is_wal_and_private(db_path: Path) -> None:
+    conn = open_db(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"exchanges", "consumers", "exchange_payloads", "exchanges_fts"} <= tables
+
+
+def test_reopening_keeps_rows(db_path: Path) -> None:
+    from inspector.store import write_batch
+    from inspector.testing import make_exchange
+
+    conn = open_db(db_path)
+    write_batch(conn, [make_exchange()])
+    conn.close()
+    again = open_db(db_path)
+    assert again.execute("SELECT count(*) FROM exchanges").fetchone()[0] == 1
+
+
+def test_refuses_a_file_that_is_not_sqlite_and_leaves_it_alone(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"my precious notes, not a database\n")
+    with pytest.raises(DatabaseError, match="not an SQLite database"):
+        open_db(path)
+    assert path.read_bytes() == b"my precious notes, not a database\n"
+
+
+def test_refuses_another_applications_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE invoices (id INTEGER)")
+    other.commit()
+    other.close()
+    with pytest.raises(DatabaseError, match="another application"):
+        open_db(path)
+    tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("invoices",)]
+
+
+def test_refuses_a_database_from_a_newer_schema(db_path: Path) -> None:
+    conn = open_db(db_path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('api-inspector', 'm999_from_the_future', '2030-01-01')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer version"):
+        open_db(db_path)
+
+
+def test_refuses_a_path_it_cannot_create(tmp_path: Path) -> None:
+    # A regular file where a directory should be: fails the same way for root and for users.
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    with pytest.raises(DatabaseError, match="Cannot create"):
+        open_db(blocker / "capture.db")
+
+
+def test_readonly_open_of_a_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="does not exist"):
+        open_db(tmp_path / "missing.db", readonly=True)
