@@ -174,4 +174,3 @@ class Exchange:
 
     def replace(self, **changes: object) -> Exchange:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-

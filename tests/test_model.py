@@ -7,7 +7,9 @@ from inspector.testing import make_exchange
 
 
 def test_url_omits_default_ports_and_keeps_others() -> None:
-    assert make_exchange(scheme="https", host="api.test", port=443).url == "https://api.test/users/42"
+    assert (
+        make_exchange(scheme="https", host="api.test", port=443).url == "https://api.test/users/42"
+    )
     assert make_exchange(port=8000, query="a=1").url == "http://localhost:8000/users/42?a=1"
     assert make_exchange(host="::1", port=8000).url == "http://[::1]:8000/users/42"
 
@@ -22,7 +24,9 @@ def test_body_text_detection() -> None:
     assert Body(content=b'{"a": 1}', size=8, content_type="application/json").text == '{"a": 1}'
     assert Body(content=b"\x89PNG\r\n", size=6, content_type="image/png").text is None
     assert Body(content=b"\xff\xfe\x00", size=3, content_type="text/plain").text is None
-    latin = Body(content="café".encode("latin-1"), size=4, content_type="text/plain; charset=latin-1")
+    latin = Body(
+        content="café".encode("latin-1"), size=4, content_type="text/plain; charset=latin-1"
+    )
     assert latin.text == "café"
     assert Body(content=b"plain words", size=11).text == "plain words"
     assert Body(content=b"a\x00b", size=3).text is None

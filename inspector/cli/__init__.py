@@ -5,8 +5,8 @@ modules import heavy dependencies (mitmproxy, Qt) inside the command body, so th
 `inspector requests` never pays for loading a proxy or a GUI toolkit.
 """
 
-from inspector.cli.app import main
-
 # Command modules, one per area; importing registers the commands.
+from inspector.cli import export  # noqa: F401  the `export` group
+from inspector.cli.app import main
 
 __all__ = ["main"]

@@ -93,8 +93,9 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
         raise DatabaseError(f"{path} is not writable; choose another file with --db.")
     try:
         if readonly:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
         else:
             conn = sqlite3.connect(path, check_same_thread=False)
         _configure(conn, readonly)

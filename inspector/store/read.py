@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from inspector.model import Body, Consumer, Exchange, Headers
 
@@ -29,7 +30,8 @@ def _headers(text: str | None) -> Headers:
     return tuple((str(name), str(value)) for name, value in json.loads(text))
 
 
-def _exchange(row: sqlite3.Row | tuple[object, ...]) -> tuple[int, Exchange]:
+def _exchange(row: Any) -> tuple[int, Exchange]:
+    # sqlite3 rows are untyped; the column order is _SELECT's.
     (
         row_id, uid, started_at, duration_ms, ttfb_ms, method, scheme, host, port, path, query,
         endpoint, http_version, status, reason, error, client_address, client_port,
@@ -59,8 +61,8 @@ def _exchange(row: sqlite3.Row | tuple[object, ...]) -> tuple[int, Exchange]:
             content_type=response_content_type,
         ),
         websocket_messages=websocket_messages, websocket_bytes=websocket_bytes, consumer=consumer,
-    )  # type: ignore[arg-type]  # fmt: skip
-    return row_id, exchange  # type: ignore[return-value]
+    )  # fmt: skip
+    return row_id, exchange
 
 
 def load_exchange(conn: sqlite3.Connection, row_id: int) -> Exchange | None:
