@@ -1,0 +1,271 @@
+"""Chart data for a filtered time range: one SQL fetch, every series computed with numpy.
+
+The GUI's charts (response times, latency histogram, status codes over time, consumers over time)
+all read one `ChartData`, computed off the GUI thread. Percentiles are exact, by linear
+interpolation between closest ranks (numpy's default method), the same as `inspector stats`.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Bucket sizes a person reads easily on a time axis, in seconds.
+BUCKET_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+                43200, 86400, 604800)  # fmt: skip
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "failed")
+NO_CONSUMER = "(no consumer)"
+OTHER_CONSUMERS = "Other"
+
+
+def choose_bucket_seconds(span_seconds: float, target_buckets: int = 120) -> int:
+    """The smallest readable bucket size that splits the span into at most `target_buckets`."""
+    wanted = max(span_seconds, 1.0) / max(target_buckets, 1)
+    for step in BUCKET_STEPS:
+        if step >= wanted:
+            return step
+    return BUCKET_STEPS[-1] * math.ceil(wanted / BUCKET_STEPS[-1])
+
+
+def percentile(values: FloatArray, q: float) -> float | None:
+    """The q-th percentile (0..100) by linear interpolation; None for no values."""
+    if values.size == 0:
+        return None
+    return float(np.percentile(values, q))
+
+
+def _empty() -> FloatArray:
+    return np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Every series the charts draw, for one filter and time range."""
+
+    start: float
+    end: float
+    bucket_seconds: int
+    bucket_starts: FloatArray = field(default_factory=_empty)
+    total: int = 0
+    # Response times: a bounded sample of points (each bucket's slowest always kept, so spikes
+    # never vanish) plus exact p50/p95 lines per bucket (NaN where a bucket is empty).
+    point_ids: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    point_times: FloatArray = field(default_factory=_empty)
+    point_durations: FloatArray = field(default_factory=_empty)
+    p50_by_bucket: FloatArray = field(default_factory=_empty)
+    p95_by_bucket: FloatArray = field(default_factory=_empty)
+    # Latency histogram over the whole range.
+    histogram_edges: FloatArray = field(default_factory=_empty)
+    histogram_counts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    # Status codes: counts per bucket by class, and the exact code breakdown.
+    status_by_bucket: dict[str, IntArray] = field(default_factory=dict)
+    status_codes: dict[str, int] = field(default_factory=dict)
+    # Requests per bucket for the top consumers (then "Other" and "(no consumer)" when present).
+    consumers_by_bucket: dict[str, IntArray] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
+
+
+def _fetch(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Sequence[object],
+    start: float | None,
+    end: float | None,
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray, IntArray]:
+    conditions = [f"({where})"]
+    values: list[object] = list(params)
+    if start is not None:
+        conditions.append("e.started_at >= ?")
+        values.append(start)
+    if end is not None:
+        conditions.append("e.started_at < ?")
+        values.append(end)
+    # -1 stands for "no status" (failed) and "no consumer"; a NULL duration becomes NaN.
+    cursor = conn.execute(
+        "SELECT e.id, e.started_at, e.duration_ms, coalesce(e.status, -1), "
+        "coalesce(e.consumer_id, -1) FROM exchanges e "
+        "LEFT JOIN consumers c ON c.id = e.consumer_id "
+        f"WHERE {' AND '.join(conditions)}",
+        values,
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        empty_i = np.zeros(0, dtype=np.int64)
+        return empty_i, _empty(), _empty(), empty_i, empty_i
+    ids, times, durations, statuses, consumers = zip(*rows, strict=True)
+    return (
+        np.asarray(ids, dtype=np.int64),
+        np.asarray(times, dtype=np.float64),
+        np.asarray(durations, dtype=np.float64),
+        np.asarray(statuses, dtype=np.int64),
+        np.asarray(consumers, dtype=np.int64),
+    )
+
+
+def _bucket_percentiles(
+    buckets: IntArray, durations: FloatArray, n_buckets: int
+) -> tuple[FloatArray, FloatArray]:
+    p50 = np.full(n_buckets, np.nan)
+    p95 = np.full(n_buckets, np.nan)
+    known = ~np.isnan(durations)
+    b, d = buckets[known], durations[known]
+    if b.size == 0:
+        return p50, p95
+    order = np.lexsort((d, b))
+    b, d = b[order], d[order]
+    bounds = np.flatnonzero(np.diff(b)) + 1
+    for chunk_b, chunk_d in zip(np.split(b, bounds), np.split(d, bounds), strict=True):
+        p50[chunk_b[0]] = np.percentile(chunk_d, 50)
+        p95[chunk_b[0]] = np.percentile(chunk_d, 95)
+    return p50, p95
+
+
+def _sample_points(
+    ids: IntArray, times: FloatArray, durations: FloatArray, buckets: IntArray, max_points: int
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    known = np.flatnonzero(~np.isnan(durations))
+    if known.size <= max_points:
+        return ids[known], times[known], durations[known]
+    # Keep every bucket's slowest exchange, then an even stride through the rest.
+    order = np.lexsort((-durations[known], buckets[known]))
+    sorted_buckets = buckets[known][order]
+    first_of_bucket = np.r_[True, np.diff(sorted_buckets) != 0]
+    slowest = known[order[first_of_bucket]]
+    stride = max(1, known.size // max(1, max_points - slowest.size))
+    chosen = np.union1d(slowest, known[::stride])
+    return ids[chosen], times[chosen], durations[chosen]
+
+
+def _histogram(durations: FloatArray, bins: int) -> tuple[FloatArray, IntArray]:
+    known = durations[~np.isnan(durations)]
+    if known.size == 0:
+        return _empty(), np.zeros(0, dtype=np.int64)
+    low, high = float(known.min()), float(known.max())
+    if high <= low:
+        edges = np.array([low - 0.5, high + 0.5])
+    elif low > 0 and high / low > 20:
+        # Latencies span orders of magnitude: log-spaced bins keep the fast majority readable.
+        edges = np.geomspace(low, high, bins + 1)
+    else:
+        edges = np.linspace(low, high, bins + 1)
+    counts, edges = np.histogram(known, bins=edges)
+    return edges.astype(np.float64), counts.astype(np.int64)
+
+
+def _status_series(
+    statuses: IntArray, buckets: IntArray, n_buckets: int
+) -> tuple[dict[str, IntArray], dict[str, int]]:
+    by_class: dict[str, IntArray] = {}
+    classes = np.where(statuses < 0, -1, statuses // 100)
+    for name, code in zip(STATUS_CLASSES, (2, 3, 4, 5, -1), strict=True):
+        mask = classes == code
+        if name == "2xx":
+            mask |= classes == 1  # informational answers are rare; count them with success
+        by_class[name] = np.bincount(buckets[mask], minlength=n_buckets).astype(np.int64)
+    codes, counts = np.unique(statuses, return_counts=True)
+    breakdown = {
+        ("failed" if code < 0 else str(int(code))): int(count)
+        for code, count in zip(codes, counts, strict=True)
+    }
+    return by_class, breakdown
+
+
+def _consumer_series(
+    conn: sqlite3.Connection, consumers: IntArray, buckets: IntArray, n_buckets: int, top: int
+) -> dict[str, IntArray]:
+    series: dict[str, IntArray] = {}
+    known = consumers[consumers >= 0]
+    if known.size:
+        ids, counts = np.unique(known, return_counts=True)
+        top_ids = ids[np.argsort(-counts, kind="stable")[:top]]
+        names = dict(
+            conn.execute(
+                "SELECT id, CASE WHEN label != '' THEN label ELSE identifier END FROM consumers "
+                f"WHERE id IN ({', '.join('?' for _ in top_ids)})",
+                [int(i) for i in top_ids],
+            ).fetchall()
+        )
+        for consumer_id in top_ids:
+            mask = consumers == consumer_id
+            name = str(names.get(int(consumer_id), consumer_id))
+            series[name] = np.bincount(buckets[mask], minlength=n_buckets).astype(np.int64)
+        rest = (consumers >= 0) & ~np.isin(consumers, top_ids)
+        if rest.any():
+            series[OTHER_CONSUMERS] = np.bincount(buckets[rest], minlength=n_buckets).astype(
+                np.int64
+            )
+    anonymous = consumers < 0
+    if anonymous.any():
+        series[NO_CONSUMER] = np.bincount(buckets[anonymous], minlength=n_buckets).astype(np.int64)
+    return series
+
+
+def load_chart_data(
+    conn: sqlite3.Connection,
+    where: str = "1",
+    params: Sequence[object] = (),
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    target_buckets: int = 120,
+    max_points: int = 20_000,
+    histogram_bins: int = 40,
+    top_consumers: int = 5,
+) -> ChartData:
+    """Compute every chart series for exchanges matching `where` in [start, end).
+
+    `where`/`params` are a compiled filter over aliases `e` and `c`. With no start or end the
+    range is the data's own. Buckets are aligned to multiples of their size (local clocks agree).
+    """
+    ids, times, durations, statuses, consumers = _fetch(conn, where, params, start, end)
+    if ids.size == 0:
+        lo = start if start is not None else 0.0
+        hi = end if end is not None else lo
+        return ChartData(start=lo, end=hi, bucket_seconds=choose_bucket_seconds(hi - lo))
+    lo = start if start is not None else float(times.min())
+    hi = end if end is not None else float(times.max()) + 1e-6
+    step = choose_bucket_seconds(hi - lo, target_buckets)
+    first = math.floor(lo / step) * step
+    n_buckets = max(1, math.ceil((hi - first) / step))
+    buckets = np.clip(((times - first) // step).astype(np.int64), 0, n_buckets - 1)
+    p50, p95 = _bucket_percentiles(buckets, durations, n_buckets)
+    point_ids, point_times, point_durations = _sample_points(
+        ids, times, durations, buckets, max_points
+    )
+    edges, counts = _histogram(durations, histogram_bins)
+    known = durations[~np.isnan(durations)]
+    by_class, breakdown = _status_series(statuses, buckets, n_buckets)
+    return ChartData(
+        start=lo,
+        end=hi,
+        bucket_seconds=step,
+        bucket_starts=first + step * np.arange(n_buckets, dtype=np.float64),
+        total=int(ids.size),
+        point_ids=point_ids,
+        point_times=point_times,
+        point_durations=point_durations,
+        p50_by_bucket=p50,
+        p95_by_bucket=p95,
+        histogram_edges=edges,
+        histogram_counts=counts,
+        p50_ms=percentile(known, 50),
+        p95_ms=percentile(known, 95),
+        p99_ms=percentile(known, 99),
+        status_by_bucket=by_class,
+        status_codes=breakdown,
+        consumers_by_bucket=_consumer_series(conn, consumers, buckets, n_buckets, top_consumers),
+    )
