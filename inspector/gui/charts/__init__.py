@@ -1,0 +1,5 @@
+"""pyqtgraph charts: response times, latency histogram, status codes and consumers over time."""
+
+from inspector.gui.charts.panel import ChartsPanel
+
+__all__ = ["ChartsPanel"]
