@@ -1,0 +1,103 @@
+"""`inspector config check PATH`: validate a configuration file and summarise what it does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from inspector.cli.app import main
+from inspector.config import Config, load_config
+from inspector.config.defaults import BUILTIN_DENY, BUILTIN_EXCLUDE_PATHS
+from inspector.config.grouping import FunctionRule, SourceRule
+from inspector.config.sources import Source
+
+
+@main.group("config")
+def config_group() -> None:
+    """Check configuration files (grouping, redaction and capture rules)."""
+
+
+def _source(source: Source) -> str:
+    return f"{source.spec} (stored as a fingerprint)" if source.credential else source.spec
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def describe(config: Config) -> list[str]:
+    """The summary `config check` prints: what the rules will do to captured traffic."""
+    lines = [f"{config.path}: OK (schema_version {config.schema_version})"]
+    rules = config.grouper.rules
+    lines.append(f"Grouping: {_plural(len(rules), 'rule')}, first match wins")
+    for number, rule in enumerate(rules, start=1):
+        if isinstance(rule, FunctionRule):
+            lines.append(f"  {number}. function {rule.name}")
+        elif isinstance(rule, SourceRule):
+            parts = [f"id {_source(rule.id)}"]
+            if rule.label:
+                parts.append(f"label {rule.label.spec}")
+            if rule.email:
+                parts.append(f"email {rule.email.spec}")
+            lines.append(f"  {number}. {', '.join(parts)}")
+    lines.append(f"Consumers: {_plural(len(config.grouper.known), 'known id')}")
+    redact = config.redact
+    builtin_deny = len(BUILTIN_DENY) if redact.builtin else 0
+    own_deny = len(redact.deny) - builtin_deny
+    allow = f"only {_plural(len(redact.allow), 'name')}" if redact.allow else "everything else"
+    lines.append(
+        f"Redaction: deny {_plural(len(redact.deny), 'name')} ({builtin_deny} built-in, "
+        f"{own_deny} yours); keep {allow}; mask {_plural(len(redact.mask), 'pattern')}"
+        + (" plus card numbers" if redact.builtin else "")
+    )
+    capture = config.capture
+    hosts = ", ".join(capture.hosts) if capture.hosts else "all hosts"
+    builtin_excludes = sum(1 for p in capture.exclude_paths if p in BUILTIN_EXCLUDE_PATHS)
+    retention = capture.retention
+    kept = [
+        f"max age {_duration(retention.max_age_seconds)}" if retention.max_age_seconds else "",
+        f"at most {retention.max_exchanges} exchanges" if retention.max_exchanges else "",
+        f"at most {retention.max_db_mb} MB" if retention.max_db_mb else "",
+    ]
+    lines.append(
+        f"Capture: {hosts}; skip {_plural(len(capture.exclude_paths), 'path pattern')} "
+        f"({builtin_excludes} built-in); bodies up to {capture.max_body_bytes} bytes"
+    )
+    lines.append(f"OpenAPI: {capture.openapi or 'none'}")
+    lines.append(
+        "Retention: "
+        + (", ".join(k for k in kept if k) + " (not enforced yet)" if any(kept) else "keep all")
+    )
+    exports = ", ".join(sorted(config.exports)) if config.exports else "none"
+    lines.append(f"Exports: {exports}")
+    return lines + warnings(config)
+
+
+def warnings(config: Config) -> list[str]:
+    """Valid settings that are probably not what the user wants."""
+    found = []
+    if not config.redact.builtin:
+        found.append(
+            "Warning: [redact] builtin = false: credentials (Authorization, cookies, API keys, "
+            "passwords) are stored unless your deny list names them."
+        )
+    return found
+
+
+@config_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+def check(path: Path) -> None:
+    """Validate the configuration file PATH and print what it will do.
+
+    Exits 0 when the file is valid, 2 with the file, line and key at fault when it is not.
+    """
+    config = load_config(path)
+    click.echo("\n".join(describe(config)))

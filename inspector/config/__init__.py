@@ -1,0 +1,23 @@
+"""The configuration file: capture scope, consumer grouping and secret redaction rules."""
+
+from inspector.config.errors import ConfigError
+from inspector.config.fingerprint import fingerprint, is_fingerprint
+from inspector.config.loader import load_config, parse_config
+from inspector.config.pipeline import Config
+from inspector.config.request_view import RequestView
+from inspector.config.settings import CaptureSettings, RedactSettings, Retention
+from inspector.config.watcher import ConfigWatcher
+
+__all__ = [
+    "CaptureSettings",
+    "Config",
+    "ConfigError",
+    "ConfigWatcher",
+    "RedactSettings",
+    "RequestView",
+    "Retention",
+    "fingerprint",
+    "is_fingerprint",
+    "load_config",
+    "parse_config",
+]

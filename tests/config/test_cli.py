@@ -1,0 +1,72 @@
+"""`inspector config check PATH`, run as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from inspector.resource_files import resource
+
+EXAMPLE = Path(str(resource("example-config.toml")))
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inspector", "config", "check", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_a_valid_file_prints_a_summary(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[capture]\nhosts = ["api.local"]\n[[group]]\nid = "header:x-api-key"\n'
+        'label = "header:x-team"\n[[consumer]]\nid = "k1"\n[export.har]\npath = "x.har"\n'
+    )
+    result = run(str(path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "OK" in out
+    assert "1. id header:x-api-key (stored as a fingerprint), label header:x-team" in out
+    assert "Consumers: 1 known id" in out
+    assert "Capture: api.local" in out
+    assert "Exports: har" in out
+
+
+def test_risky_but_valid_settings_are_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[redact]\nbuiltin = false\n")
+    result = run(str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Warning: [redact] builtin = false" in result.stdout
+
+
+def test_a_missing_openapi_spec_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[capture]\nopenapi = "missing.yaml"\n')
+    result = run(str(path))
+    assert result.returncode == 2
+    assert "capture.openapi" in result.stderr and "missing.yaml" in result.stderr
+
+
+def test_an_invalid_file_names_file_line_and_key_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[[group]]\nid = "header:a"\n\n[[group]]\nid = "header:b"\nlable = "x"\n')
+    result = run(str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Error: {path}, line 6, group[2].lable: unknown key")
+    assert "did you mean 'label'" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_the_shipped_example_is_valid_and_documents_every_key() -> None:
+    from inspector.config import schema
+
+    result = run(str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    text = EXAMPLE.read_text()
+    keys = {*schema.TOP_KEYS, *schema.CAPTURE_KEYS, *schema.RETENTION_KEYS, *schema.GROUP_KEYS,
+            *schema.CONSUMER_KEYS, *schema.REDACT_KEYS}  # fmt: skip
+    for key in keys:
+        assert f"{key} =" in text or f"[{key}" in text or f"[[{key}]]" in text, key
