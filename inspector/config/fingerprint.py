@@ -7,6 +7,7 @@ import functools
 import hashlib
 import re
 
+_MIN_LENGTH_FOR_TAIL = 16
 _FINGERPRINT = re.compile(r"sha512-[A-Za-z0-9+/]{86}==\?.{0,4}", re.DOTALL)
 
 
@@ -14,7 +15,9 @@ def fingerprint(value: str) -> str:
     """`sha512-<base64 of sha512(utf-8 value)>?<last 4 characters>`.
 
     The format ReadMe Metrics uses for `group.id` (ssri integrity with the tail as an option), so
-    the same consumer shows up under the same id here and in ReadMe's dashboard.
+    the same consumer shows up under the same id here and in ReadMe's dashboard. Unlike ReadMe,
+    a value shorter than 16 characters keeps no clear tail: its last 4 would be a quarter or
+    more of the secret, and all of a 4-character one.
     """
     return _fingerprint(value)
 
@@ -23,7 +26,8 @@ def fingerprint(value: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _fingerprint(value: str) -> str:
     digest = hashlib.sha512(value.encode("utf-8", "surrogatepass")).digest()
-    return f"sha512-{base64.b64encode(digest).decode('ascii')}?{value[-4:]}"
+    tail = value[-4:] if len(value) >= _MIN_LENGTH_FOR_TAIL else ""
+    return f"sha512-{base64.b64encode(digest).decode('ascii')}?{tail}"
 
 
 def is_fingerprint(value: str) -> bool:

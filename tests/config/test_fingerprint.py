@@ -22,8 +22,10 @@ def test_fingerprint_never_contains_more_than_the_last_four_characters() -> None
     assert len(masked) <= 128  # fits the consumer id limit
 
 
-def test_short_values_keep_what_they_have() -> None:
-    assert fingerprint("ab").endswith("?ab")
+def test_short_values_keep_no_clear_tail() -> None:
+    assert fingerprint("ab").endswith("?")
+    assert fingerprint("fifteen-chars-x").endswith("?")
+    assert fingerprint("sixteen-chars-xy").endswith("?s-xy")
 
 
 def test_is_fingerprint_recognises_only_fingerprints() -> None:
