@@ -10,8 +10,8 @@ from inspector.endpoints import endpoint_template
 from inspector.model import Consumer, Exchange, Headers
 
 _EXCHANGE_COLUMNS = (
-    "uid", "started_at", "duration_ms", "ttfb_ms", "method", "scheme", "host", "port", "path",
-    "query", "endpoint", "http_version", "status", "reason", "error", "client_address",
+    "id", "uid", "started_at", "duration_ms", "ttfb_ms", "method", "scheme", "host", "port",
+    "path", "query", "endpoint", "http_version", "status", "reason", "error", "client_address",
     "client_port", "server_address", "server_port", "request_bytes", "response_bytes",
     "request_wire_bytes", "response_wire_bytes", "request_truncated", "response_truncated",
     "request_content_type", "response_content_type", "user_agent", "consumer_id",
@@ -32,20 +32,36 @@ _UPSERT_CONSUMER = """
         first_seen = min(first_seen, excluded.first_seen),
         last_seen = max(last_seen, excluded.last_seen)
 """
+# Past both the newest row and the AUTOINCREMENT high-water mark: ids are never reused.
+_NEXT_ID = """
+    SELECT max(coalesce((SELECT max(id) FROM exchanges), 0),
+               coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'exchanges'), 0)) + 1
+"""
+_SQLITE_MAX_PARAMS = 900  # below SQLite's historical limit of 999 bound parameters
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def headers_json(headers: Headers) -> str:
-    return json.dumps([list(pair) for pair in headers], ensure_ascii=False)
+    return _encode(headers)
 
 
-def _headers_text(headers: Headers) -> str:
-    return "\n".join(f"{name}: {value}" for name, value in headers)
+def search_text(
+    exchange: Exchange, request_headers: str | None = None, response_headers: str | None = None
+) -> tuple[str, str, str]:
+    """The (url, headers, body) values indexed for full-text search.
 
-
-def _search_body(exchange: Exchange) -> str:
-    # Binary bodies never go to text search; text is what a user would type a query against.
-    parts = [exchange.request_body.text or "", exchange.response_body.text or ""]
-    return "\n".join(part for part in parts if part)
+    Headers are indexed as the JSON stored for them (the tokenizer skips the punctuation), so a
+    batch encodes them once. Deleting from the contentless index needs exactly these values
+    again, so this is the one place they are computed. Binary bodies never go to text search.
+    """
+    headers = "\n".join(
+        (
+            request_headers or headers_json(exchange.request_headers),
+            response_headers or headers_json(exchange.response_headers),
+        )
+    )
+    bodies = (exchange.request_body.text or "", exchange.response_body.text or "")
+    return exchange.url, headers, "\n".join(part for part in bodies if part)
 
 
 def _consumer_ids(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> dict[str, int]:
@@ -71,10 +87,27 @@ def _consumer_ids(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> di
     return ids
 
 
-def _exchange_row(exchange: Exchange, consumer_id: int | None) -> tuple[object, ...]:
+def _new_exchanges(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> list[Exchange]:
+    """The exchanges whose uid is stored neither already nor earlier in this batch."""
+    uids = list({exchange.uid for exchange in exchanges})
+    stored: set[str] = set()
+    for start in range(0, len(uids), _SQLITE_MAX_PARAMS):
+        chunk = uids[start : start + _SQLITE_MAX_PARAMS]
+        marks = ", ".join("?" for _ in chunk)
+        query = f"SELECT uid FROM exchanges WHERE uid IN ({marks})"
+        stored.update(row[0] for row in conn.execute(query, chunk))
+    fresh = []
+    for exchange in exchanges:
+        if exchange.uid not in stored:
+            stored.add(exchange.uid)
+            fresh.append(exchange)
+    return fresh
+
+
+def _exchange_row(exchange: Exchange, row_id: int, consumer_id: int | None) -> tuple[object, ...]:
     req, resp = exchange.request_body, exchange.response_body
     return (
-        exchange.uid, exchange.started_at, exchange.duration_ms, exchange.ttfb_ms,
+        row_id, exchange.uid, exchange.started_at, exchange.duration_ms, exchange.ttfb_ms,
         exchange.method, exchange.scheme, exchange.host, exchange.port, exchange.path,
         exchange.query, exchange.endpoint or endpoint_template(exchange.path),
         exchange.http_version, exchange.status, exchange.reason, exchange.error,
@@ -92,39 +125,39 @@ def write_batch(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> list
     """
     if not exchanges:
         return []
-    ids: list[int] = []
     with conn:
-        consumer_ids = _consumer_ids(conn, exchanges)
-        payloads = []
-        search = []
-        for exchange in exchanges:
-            consumer_id = consumer_ids[exchange.consumer.id] if exchange.consumer else None
-            try:
-                cursor = conn.execute(_INSERT_EXCHANGE, _exchange_row(exchange, consumer_id))
-            except sqlite3.IntegrityError:
-                continue  # duplicate uid: already stored
-            row_id = cursor.lastrowid
-            assert row_id is not None
-            ids.append(row_id)
-            payloads.append(
-                (
-                    row_id,
-                    headers_json(exchange.request_headers),
-                    headers_json(exchange.response_headers),
-                    exchange.request_body.content,
-                    exchange.response_body.content,
-                )
+        # The write lock first: row ids are assigned here, so no other writer may interleave.
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        fresh = _new_exchanges(conn, exchanges)
+        if not fresh:
+            return []
+        consumer_ids = _consumer_ids(conn, fresh)
+        first_id = conn.execute(_NEXT_ID).fetchone()[0]
+        ids = list(range(first_id, first_id + len(fresh)))
+        conn.executemany(
+            _INSERT_EXCHANGE,
+            [
+                _exchange_row(e, row_id, consumer_ids[e.consumer.id] if e.consumer else None)
+                for row_id, e in zip(ids, fresh, strict=True)
+            ],
+        )
+        payloads = [
+            (
+                row_id,
+                headers_json(e.request_headers),
+                headers_json(e.response_headers),
+                e.request_body.content,
+                e.response_body.content,
             )
-            search.append(
-                (
-                    row_id,
-                    exchange.url,
-                    _headers_text(exchange.request_headers + exchange.response_headers),
-                    _search_body(exchange),
-                )
-            )
+            for row_id, e in zip(ids, fresh, strict=True)
+        ]
         conn.executemany("INSERT INTO exchange_payloads VALUES (?, ?, ?, ?, ?)", payloads)
         conn.executemany(
-            "INSERT INTO exchanges_fts (rowid, url, headers, body) VALUES (?, ?, ?, ?)", search
+            "INSERT INTO exchanges_fts (rowid, url, headers, body) VALUES (?, ?, ?, ?)",
+            [
+                (payload[0], *search_text(e, payload[1], payload[2]))
+                for payload, e in zip(payloads, fresh, strict=True)
+            ],
         )
     return ids

@@ -23,8 +23,10 @@ def m001_initial(db: Database) -> None:
 
         -- Scalar columns only: what lists, filters and statistics scan. Headers and bodies live in
         -- exchange_payloads so that a scan over a million rows never pages through blobs.
+        -- AUTOINCREMENT: an id is never reused after a delete, so export cursors ("sent up to
+        -- id N") and the GUI's "rows past the last id" stay correct under retention pruning.
         CREATE TABLE exchanges (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             uid TEXT NOT NULL UNIQUE,
             started_at REAL NOT NULL,
             duration_ms REAL,
@@ -74,8 +76,10 @@ def m001_initial(db: Database) -> None:
         );
 
         -- Full-text search over URL, headers and text bodies; rowid = exchanges.id.
-        -- SQLite 3.40 (Python 3.11's) has no contentless-delete, so the table keeps its text.
-        CREATE VIRTUAL TABLE exchanges_fts USING fts5(url, headers, body);
+        -- Contentless: the text already lives in exchanges and exchange_payloads, and a second
+        -- copy cost a third of the write rate. SQLite 3.40 (Python 3.11's) cannot delete from a
+        -- contentless table by rowid alone; store.prune rebuilds the indexed values to delete.
+        CREATE VIRTUAL TABLE exchanges_fts USING fts5(url, headers, body, content='');
 
         -- Durable per-destination export cursors (exporters resume after the last id sent).
         CREATE TABLE export_cursors (
