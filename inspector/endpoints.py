@@ -14,6 +14,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_\-.~=]{16,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$")
 _EMAIL = re.compile(r"^[^@/]+@[^@/]+\.[A-Za-z]{2,}$")
 
+_EXTENSION = re.compile(r"^(.+)\.([A-Za-z][A-Za-z0-9]{0,4})$")
+
 PLACEHOLDER = "{id}"
 
 
@@ -36,9 +38,19 @@ def endpoint_template(path: str) -> str:
     """The path with identifier-like segments replaced by `{id}`.
 
     Numbers, UUIDs, long hex strings, dates, e-mail addresses and long token-like segments that
-    mix letters and digits count as identifiers; words never do, so `/users/me` stays as it is.
+    mix letters and digits count as identifiers, also before a file extension (`15.png` becomes
+    `{id}.png`); words never do, so `/users/me` and `/logo.png` stay as they are.
     """
     if not path:
         return "/"
-    segments = path.split("/")
-    return "/".join(PLACEHOLDER if seg and _is_identifier(seg) else seg for seg in segments)
+    return "/".join(_template_segment(segment) for segment in path.split("/"))
+
+
+def _template_segment(segment: str) -> str:
+    if not segment:
+        return segment
+    # /images/15.png and /invoices/9f3c2a1b4d5e.pdf: an identifier with a file extension.
+    match = _EXTENSION.match(segment)
+    if match and _is_identifier(match.group(1)):
+        return f"{PLACEHOLDER}.{match.group(2)}"
+    return PLACEHOLDER if _is_identifier(segment) else segment

@@ -20,6 +20,10 @@ from inspector.endpoints import endpoint_template
         ("/", "/"),
         ("", "/"),
         ("/people/ada@example.test", "/people/{id}"),
+        ("/images/15.png", "/images/{id}.png"),
+        ("/invoices/9f3c2a1b4d5e6f70.pdf", "/invoices/{id}.pdf"),
+        ("/static/logo.png", "/static/logo.png"),
+        ("/v1.2/items", "/v1.2/items"),
     ],
 )
 def test_templates(path: str, template: str) -> None:
