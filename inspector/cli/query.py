@@ -1,0 +1,303 @@
+"""`inspector requests` and `inspector stats`: read-only views of a capture database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from inspector.cli.app import db_option, main
+from inspector.errors import InspectorError
+from inspector.store import open_db
+from inspector.store.filters import FilterError, SqlFilter, compile_filter
+from inspector.store.queries import compute_stats, count_requests, iter_requests
+
+_SHOWN_WIDTH = 100  # the filter echoed under an error is clipped around the fault to this width
+
+
+class FilterUsageError(InspectorError):
+    """A bad --filter, shown with the filter text and a caret under the fault."""
+
+
+def caret_lines(text: str, position: int, length: int) -> str:
+    """The filter and a line of carets under [position, position + length), clipped to fit."""
+    # One character per position, so the caret lines up: no tabs, newlines or control codes.
+    flat = "".join(" " if char.isspace() else char if char.isprintable() else "?" for char in text)
+    start = max(0, min(position - _SHOWN_WIDTH // 2, len(flat) - _SHOWN_WIDTH))
+    shown = flat[start : start + _SHOWN_WIDTH]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + _SHOWN_WIDTH < len(flat) else ""
+    carets = "^" * max(1, min(length, _SHOWN_WIDTH - (position - start)))
+    return f"  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + position - start)}{carets}"
+
+
+def compile_cli_filter(text: str) -> SqlFilter:
+    """compile_filter for a `--filter` option: errors show the filter with a caret under the fault.
+
+    Other commands taking `--filter` (export) can use it for the same error display.
+    """
+    try:
+        return compile_filter(text)
+    except FilterError as exc:
+        raise FilterUsageError(f"{exc}\n{caret_lines(text, exc.position, exc.length)}") from None
+
+
+@contextmanager
+def _read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection; a missing file is an error, never created."""
+    if not db_path.exists():
+        raise InspectorError(
+            f"{db_path} does not exist. Capture traffic first (inspector capture --db {db_path}) "
+            "or pass the --db of an existing capture."
+        )
+    conn = open_db(db_path, readonly=True)
+    try:
+        yield conn
+    except sqlite3.OperationalError as exc:  # e.g. locked longer than the busy timeout
+        failure = InspectorError(f"Reading {db_path} failed: {exc}.")
+        failure.exit_code = 1
+        raise failure from exc
+    finally:
+        conn.close()
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    """Print lines as they come; a closed pipe (`| head`) ends quietly."""
+    out = sys.stdout
+    try:
+        for line in lines:
+            out.write(line)
+            out.write("\n")
+        out.flush()
+    except BrokenPipeError:
+        # Python would complain again while flushing at exit: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+# --- Human-readable formatting ------------------------------------------------------------------
+
+
+def format_duration(ms: float | None) -> str:
+    if ms is None:
+        return "-"
+    if ms < 100:
+        return f"{ms:.1f} ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    return f"{ms / 1000:.2f} s"
+
+
+def format_bytes(size: float | None) -> str:
+    if size is None:
+        return "-"
+    if size < 1024:
+        return f"{size:.0f} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        size /= 1024
+        if size < 1024 or unit == "GiB":
+            return f"{size:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _consumer_name(consumer: object) -> str:
+    if not isinstance(consumer, dict):
+        return "-"
+    name = str(consumer.get("label") or consumer.get("email") or consumer.get("id") or "-")
+    if name.startswith("sha512-") and "?" in name:
+        # A credential's fingerprint: its last characters are what tells two keys apart.
+        return "sha512-…?" + name.rsplit("?", 1)[1]
+    return name
+
+
+def _local_time(epoch_s: float) -> str:
+    return dt.datetime.fromtimestamp(epoch_s).strftime("%Y-%m-%d %H:%M:%S")
+
+
+_TABLE = "{:<19}  {:<7}  {:>6}  {:>9}  {:>9}  {:<24}  {}"
+
+
+def _table_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
+    yield _TABLE.format("TIME", "METHOD", "STATUS", "DURATION", "SIZE", "CONSUMER", "URL")
+    for row in rows:
+        status = row["status"]
+        yield _TABLE.format(
+            _local_time(float(row["started_at_epoch_s"])),  # type: ignore[arg-type]
+            _clip(str(row["method"]), 7),
+            "failed" if status is None else str(status),
+            format_duration(row["duration_ms"]),  # type: ignore[arg-type]
+            format_bytes(row["response_bytes"]),  # type: ignore[arg-type]
+            _clip(_consumer_name(row["consumer"]), 24),
+            row["url"],
+        )
+
+
+def _json_array_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
+    """A JSON array written one element per line, so millions of rows stream."""
+    yield "["
+    pending: str | None = None
+    for row in rows:
+        if pending is not None:
+            yield f"  {pending},"
+        pending = json.dumps(row, ensure_ascii=False)
+    if pending is not None:
+        yield f"  {pending}"
+    yield "]"
+
+
+def _counted(rows: Iterable[dict[str, object]], tally: list[int]) -> Iterator[dict[str, object]]:
+    for row in rows:
+        tally[0] += 1
+        yield row
+
+
+# --- Commands -----------------------------------------------------------------------------------
+
+FILTER_HELP = (
+    "Only exchanges matching this filter, e.g. 'method:POST status:>=400 consumer:acme'. "
+    "See the Filters section of the README."
+)
+
+
+@main.command("requests")
+@db_option
+@click.option("--filter", "-f", "filter_text", default="", metavar="EXPR", help=FILTER_HELP)
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Show at most this many requests, newest first; 0 shows all.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def requests_command(db_path: Path, filter_text: str, limit: int, as_json: bool) -> None:
+    """List captured requests, newest first."""
+    flt = compile_cli_filter(filter_text)
+    with _read_only(db_path) as conn:
+        rows = iter_requests(conn, flt, limit=limit or None)
+        if as_json:
+            _write_lines(_json_array_lines(rows))
+            return
+        shown = [0]
+        first = next(rows, None)
+        if first is None:
+            what = "match the filter" if filter_text.strip() else "have been captured yet"
+            click.echo(f"No requests {what} in {db_path}.")
+            return
+        _write_lines(_table_lines(_counted(itertools.chain([first], rows), shown)))
+        if limit and shown[0] == limit:
+            total = count_requests(conn, flt)
+            if total > limit:
+                click.echo(
+                    f"Showing the {limit:,} newest of {total:,} requests; --limit 0 shows them all."
+                )
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _count_section(title: str, counts: dict[str, int], total: int, top: int = 10) -> list[str]:
+    lines = [title]
+    items = list(counts.items())
+    width = min(48, max((len(key or "(none)") for key, _ in items[:top]), default=0))
+    for key, count in items[:top]:
+        name = _clip(key or "(none)", 48)
+        lines.append(f"  {name:<{width}}  {count:>10,}  {_percent(count, total):>6}")
+    if len(items) > top:
+        rest = sum(count for _, count in items[top:])
+        lines.append(f"  … and {len(items) - top} more ({rest:,} requests)")
+    return lines
+
+
+def _stats_lines(stats: dict[str, object], top: int) -> Iterator[str]:
+    total = int(stats["requests"])  # type: ignore[call-overload]
+    errors = int(stats["errors"])  # type: ignore[call-overload]
+    latency: dict[str, float | None] = stats["latency_ms"]  # type: ignore[assignment]
+    yield (
+        f"Requests   {total:,}   errors {errors:,} ({_percent(errors, total)})   "
+        f"failed {stats['failed']:,}   without consumer {stats['unidentified_requests']:,}"
+    )
+    yield (
+        "Latency    " + "   ".join(f"{name} {format_duration(latency[name])}" for name in latency)
+    )
+    for title, key in (("Status codes", "status_codes"), ("Methods", "methods"),
+                       ("Schemes", "schemes"), ("Hosts", "hosts"),
+                       ("User agents", "user_agents")):  # fmt: skip
+        yield ""
+        yield from _count_section(title, stats[key], total, top)  # type: ignore[arg-type]
+    consumers: list[dict[str, object]] = stats["consumers"]  # type: ignore[assignment]
+    yield ""
+    yield f"Consumers ({len(consumers):,})"
+    if consumers:
+        row = "  {:<28}  {:>10}  {:>8}  {:>9}  {:>9}  {}"
+        yield row.format("CONSUMER", "REQUESTS", "ERRORS", "P50", "P95", "LAST SEEN (UTC)")
+        for item in consumers[:top]:
+            yield row.format(
+                _clip(_consumer_name(item), 28),
+                f"{item['requests']:,}",
+                f"{item['errors']:,}",
+                format_duration(item["p50_ms"]),  # type: ignore[arg-type]
+                format_duration(item["p95_ms"]),  # type: ignore[arg-type]
+                str(item["last_seen"]).replace("T", " ")[:19],
+            )
+        if len(consumers) > top:
+            yield f"  … and {len(consumers) - top} more"
+    endpoints: list[dict[str, object]] = stats["endpoints"]  # type: ignore[assignment]
+    yield ""
+    yield f"Endpoints ({len(endpoints):,})"
+    if endpoints:
+        row = "  {:<7}  {:<36}  {:>10}  {:>8}  {:>9}  {:>9}  {:>9}"
+        yield row.format("METHOD", "ENDPOINT", "REQUESTS", "ERRORS", "P50", "P95", "P99")
+        for item in endpoints[:top]:
+            yield row.format(
+                _clip(str(item["method"]), 7),
+                _clip(str(item["endpoint"]), 36),
+                f"{item['requests']:,}",
+                f"{item['errors']:,}",
+                format_duration(item["p50_ms"]),  # type: ignore[arg-type]
+                format_duration(item["p95_ms"]),  # type: ignore[arg-type]
+                format_duration(item["p99_ms"]),  # type: ignore[arg-type]
+            )
+        if len(endpoints) > top:
+            yield f"  … and {len(endpoints) - top} more"
+
+
+@main.command("stats")
+@db_option
+@click.option("--filter", "-f", "filter_text", default="", metavar="EXPR", help=FILTER_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Rows per section in the text output (the JSON always has everything).",
+)
+def stats_command(db_path: Path, filter_text: str, as_json: bool, top: int) -> None:
+    """Counts, latency percentiles, consumers and endpoints of captured requests."""
+    flt = compile_cli_filter(filter_text)
+    with _read_only(db_path) as conn:
+        stats = compute_stats(conn, flt)
+    if as_json:
+        _write_lines([json.dumps(stats, ensure_ascii=False, indent=2)])
+        return
+    if not stats["requests"]:
+        what = "match the filter" if filter_text.strip() else "have been captured yet"
+        click.echo(f"No requests {what} in {db_path}.")
+        return
+    _write_lines(_stats_lines(stats, top))
