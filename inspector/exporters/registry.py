@@ -1,0 +1,371 @@
+"""Service destinations by name: their option schema (CLI flags, config keys, env vars) and
+how to build an exporter from resolved options. Pure data here; exporters import lazily."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from inspector.errors import InspectorError
+
+if TYPE_CHECKING:
+    from inspector.exporters.delivery import ServiceExporter
+
+
+class OptionError(InspectorError):
+    """A bad destination option; `config_key` is set when it came from an [export.NAME] table,
+    so the command line can add the file and line."""
+
+    def __init__(self, message: str, *, config_key: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.config_key = config_key
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One option: `name` is the config key, `--name-with-dashes` the flag."""
+
+    name: str
+    kind: str  # "str", "int", "float", "bool", "list", or "choice"
+    default: Any = None
+    help: str = ""
+    env: str = ""  # environment variable read when neither flag nor config gives a value
+    secret: bool = False  # never shown, never accepted positionally
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    required: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    name: str
+    title: str
+    summary: str
+    options: tuple[OptionSpec, ...]
+    build: Callable[[dict[str, Any]], ServiceExporter]
+
+
+def _opt(name: str, kind: str, default: Any = None, help: str = "", **kw: Any) -> OptionSpec:
+    return OptionSpec(name, kind, default, help, **kw)
+
+
+def _build_readme(values: dict[str, Any]) -> ServiceExporter:
+    from inspector.exporters.readme import ReadmeExporter, ReadmeOptions
+
+    return ReadmeExporter(
+        ReadmeOptions(
+            api_key=values["api_key"], base_url=values["base_url"],
+            buffer_length=values["buffer_length"], development=values["development"],
+            timeout_s=values["timeout"], base_log_url=values["base_log_url"],
+            allowed_http_hosts=tuple(values["allowed_http_hosts"]),
+            denylist=tuple(values["denylist"]), allowlist=tuple(values["allowlist"]),
+            fallback_group=values["fallback_group"],
+        )
+    )  # fmt: skip
+
+
+def _build_apitally(values: dict[str, Any]) -> ServiceExporter:
+    from inspector.exporters.apitally import ApitallyExporter, ApitallyOptions
+
+    return ApitallyExporter(
+        ApitallyOptions(
+            token=values["token"], env=values["env"], base_url=values["base_url"],
+            buffer_length=values["buffer_length"], timeout_s=values["timeout"],
+            service_name=values["service_name"],
+        )
+    )  # fmt: skip
+
+
+def _build_otlp(values: dict[str, Any]) -> ServiceExporter:
+    from inspector.exporters.otlp_exporter import OtlpExporter, OtlpOptions, parse_headers
+
+    env_headers = values["_environ"].get("OTEL_EXPORTER_OTLP_HEADERS", "")
+    headers = parse_headers(
+        [h for h in env_headers.split(",") if h.strip()], source="OTEL_EXPORTER_OTLP_HEADERS"
+    ) + parse_headers(values["header"], source="--header")
+    return OtlpExporter(
+        OtlpOptions(
+            base_url=values["base_url"], headers=headers, batch_size=values["batch_size"],
+            timeout_s=values["timeout"], compression=values["compression"],
+            service_name=values["service_name"], bodies=values["bodies"],
+        )
+    )  # fmt: skip
+
+
+def _build_elasticsearch(values: dict[str, Any]) -> ServiceExporter:
+    from inspector.exporters.elasticsearch import ElasticsearchExporter, ElasticsearchOptions
+
+    return ElasticsearchExporter(
+        ElasticsearchOptions(
+            base_url=values["base_url"], index=values["index"], api_key=values["api_key"],
+            username=values["user"], password=values["password"],
+            batch_size=values["batch_size"], timeout_s=values["timeout"],
+        )
+    )  # fmt: skip
+
+
+_TIMEOUT_HELP = "Seconds to wait for each answer."
+DESTINATIONS: dict[str, Destination] = {
+    "readme": Destination(
+        "readme",
+        "ReadMe Metrics",
+        "Send exchanges to ReadMe Metrics (API logs).",
+        (
+            _opt(
+                "api_key",
+                "str",
+                "",
+                "ReadMe API key.",
+                env="README_API_KEY",
+                secret=True,
+                required=True,
+            ),
+            _opt(
+                "base_url",
+                "str",
+                "https://metrics.readme.io",
+                "Metrics API base URL.",
+                env="README_METRICS_SERVER",
+            ),
+            _opt("buffer_length", "int", 10, "Log items per POST.", minimum=1),
+            _opt("development", "bool", False, "Mark the logs as development traffic."),
+            _opt("timeout", "float", 3.0, _TIMEOUT_HELP, minimum=0.1),
+            _opt(
+                "base_log_url",
+                "str",
+                "",
+                "Adds x-documentation-url = BASE/logs/<id> to each logged response.",
+            ),
+            _opt(
+                "allowed_http_hosts",
+                "list",
+                (),
+                "Send only exchanges whose Host is one of these (host or host:port).",
+            ),
+            _opt("denylist", "list", (), "Keys to redact (headers, query, form, JSON)."),
+            _opt("allowlist", "list", (), "Keys to keep; all others are redacted."),
+            _opt(
+                "fallback_group",
+                "choice",
+                "none",
+                "Grouping for exchanges without a consumer: skip them (none) or group by "
+                "client IP address.",
+                choices=("none", "client-ip"),
+            ),
+        ),
+        _build_readme,
+    ),
+    "apitally": Destination(
+        "apitally",
+        "Apitally",
+        "Send exchanges to Apitally (OTLP traces, logs, metrics).",
+        (
+            _opt(
+                "token",
+                "str",
+                "",
+                "Apitally write token (apt_...).",
+                env="APITALLY_TOKEN",
+                secret=True,
+                required=True,
+            ),
+            _opt("env", "str", "dev", "Apitally environment.", env="APITALLY_ENV"),
+            _opt(
+                "base_url",
+                "str",
+                "https://otlp.apitally.io",
+                "OTLP endpoint base URL.",
+                env="APITALLY_OTLP_ENDPOINT",
+            ),
+            _opt("buffer_length", "int", 200, "Spans per POST.", minimum=1),
+            _opt("timeout", "float", 10.0, _TIMEOUT_HELP, minimum=0.1),
+            _opt("service_name", "str", "api-inspector", "The service.name resource attribute."),
+        ),
+        _build_apitally,
+    ),
+    "otlp": Destination(
+        "otlp",
+        "OTLP collector",
+        "Send exchanges as OTLP/HTTP spans to a collector.",
+        (
+            _opt(
+                "base_url",
+                "str",
+                "http://localhost:4318",
+                "Collector base URL (/v1/traces is appended).",
+                env="OTEL_EXPORTER_OTLP_ENDPOINT",
+            ),
+            _opt(
+                "header",
+                "list",
+                (),
+                "Extra header NAME=VALUE (repeatable); also read from OTEL_EXPORTER_OTLP_HEADERS.",
+                secret=True,
+            ),
+            _opt("batch_size", "int", 500, "Spans per POST.", minimum=1),
+            _opt("timeout", "float", 10.0, _TIMEOUT_HELP, minimum=0.1),
+            _opt(
+                "compression",
+                "choice",
+                "gzip",
+                "Request body compression.",
+                choices=("gzip", "none"),
+            ),
+            _opt(
+                "service_name",
+                "str",
+                "api-inspector",
+                "The service.name resource attribute.",
+                env="OTEL_SERVICE_NAME",
+            ),
+            _opt("bodies", "bool", True, "Put text bodies on spans (apitally.*.body)."),
+        ),
+        _build_otlp,
+    ),
+    "elasticsearch": Destination(
+        "elasticsearch",
+        "Elasticsearch",
+        "Index exchanges into Elasticsearch or OpenSearch.",
+        (
+            _opt("base_url", "str", "http://localhost:9200", "Cluster URL.", env="ES_URL"),
+            _opt("index", "str", "api-inspector", "Index name (created with a mapping if absent)."),
+            _opt(
+                "api_key",
+                "str",
+                "",
+                "API key (Authorization: ApiKey).",
+                env="ES_API_KEY",
+                secret=True,
+            ),
+            _opt(
+                "user", "str", "", "User for basic auth (password from ES_PASSWORD).", env="ES_USER"
+            ),
+            _opt("password", "str", "", "Password for basic auth.", env="ES_PASSWORD", secret=True),
+            _opt("batch_size", "int", 500, "Documents per _bulk request.", minimum=1),
+            _opt("timeout", "float", 30.0, _TIMEOUT_HELP, minimum=0.1),
+        ),
+        _build_elasticsearch,
+    ),
+}
+
+
+def _coerce(spec: OptionSpec, value: Any, where: str) -> Any:
+    """Check a value from a config table or a flag; the message names where it came from."""
+    kind = spec.kind
+    ok: bool
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif kind == "list":
+        if isinstance(value, str):
+            value = [value]
+        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    else:
+        ok = isinstance(value, str)
+    shown = "a hidden value" if spec.secret else repr(value)  # never echo a secret
+    if not ok:
+        raise InspectorError(f"{where} must be {_KIND_WORDS[kind]}, not {shown}.")
+    if spec.choices and value not in spec.choices:
+        raise InspectorError(f"{where} must be one of {', '.join(spec.choices)}, not {shown}.")
+    if spec.minimum is not None and value < spec.minimum:
+        raise InspectorError(f"{where} must be at least {spec.minimum:g}, not {shown}.")
+    if spec.name.endswith("url") and value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InspectorError(f"{where} must be an http:// or https:// URL.")
+    return value
+
+
+_KIND_WORDS = {
+    "bool": "true or false", "int": "a whole number", "float": "a number",
+    "list": "a list of strings", "str": "a string", "choice": "a string",
+}  # fmt: skip
+
+
+def _from_env_reference(value: Any, where: str, environ: Mapping[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("env:"):
+        var = value[4:]
+        if var not in environ:
+            raise InspectorError(f"{where} refers to the environment variable {var}, not set.")
+        return environ[var]
+    return value
+
+
+def resolve_options(
+    destination: Destination,
+    given: Mapping[str, Any],
+    table: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    table_name: str = "",
+) -> dict[str, Any]:
+    """Flags beat the `[export.NAME]` table, which beats environment variables and defaults.
+
+    Config values may be `env:VAR`. Unknown config keys, wrong types and a missing credential
+    are InspectorErrors naming the key or the variable to set.
+    """
+    environ = os.environ if environ is None else environ
+    table = dict(table or {})
+    table.pop("type", None)
+    specs = {spec.name: spec for spec in destination.options}
+    table_name = table_name or destination.name
+    section = f"[export.{table_name}]"
+    for key in table:
+        if key not in specs:
+            known = ", ".join(specs)
+            raise OptionError(
+                f"{section}: unknown key {key!r} (known keys: {known}).",
+                config_key=(table_name, key),
+            )
+    values: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if given.get(name) not in (None, ()):
+            values[name] = _coerce(spec, given[name], spec.flag)
+        elif name in table:
+            where = f"{section} {name}"
+            try:
+                value = _from_env_reference(table[name], where, environ)
+                values[name] = _coerce(spec, value, where)
+            except InspectorError as exc:
+                raise OptionError(str(exc), config_key=(table_name, name)) from None
+        elif spec.env and environ.get(spec.env):
+            values[name] = _coerce(spec, environ[spec.env], spec.env)
+        else:
+            values[name] = spec.default
+    values["_environ"] = environ
+    for name, spec in specs.items():
+        if spec.required and not values[name]:
+            raise InspectorError(
+                f"{destination.title} needs a credential: set {spec.env} (or pass {spec.flag}, "
+                f"or {name} in {section} of the configuration file)."
+            )
+    return values
+
+
+def build_exporter(
+    name: str,
+    given: Mapping[str, Any] | None = None,
+    table: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> ServiceExporter:
+    """An exporter for destination `name` (a config table may say `type = "readme"`)."""
+    kind = str((table or {}).get("type", name))
+    destination = DESTINATIONS.get(kind)
+    if destination is None:
+        known = ", ".join(DESTINATIONS)
+        raise InspectorError(f"Unknown export destination {kind!r} (known: {known}).")
+    values = resolve_options(destination, given or {}, table, environ=environ, table_name=name)
+    return destination.build(values)
