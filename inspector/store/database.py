@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -12,23 +11,26 @@ from sqlite_utils import Database
 from inspector.errors import InspectorError
 from inspector.store.schema import migrations
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
 
 class DatabaseError(InspectorError):
     """A database that cannot be used; the message names the file and what to do."""
 
 
 def _check_existing_file(path: Path) -> None:
+    # Only stat() here, never open(): closing any descriptor on a database file drops every
+    # POSIX lock this process holds on it, including those of its open SQLite connections.
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a capture database.")
+    if not os.access(path, os.R_OK):
+        raise DatabaseError(f"{path} cannot be read: permission denied.")
+
+
+def _check_is_sqlite(conn: sqlite3.Connection, path: Path) -> None:
+    """SQLite reads the header itself; a file that is not a database is refused untouched."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(len(SQLITE_MAGIC))
-    except PermissionError as exc:
-        raise DatabaseError(f"{path} cannot be read: permission denied.") from exc
-    if head and head != SQLITE_MAGIC:
-        raise DatabaseError(f"{path} is not an SQLite database; refusing to overwrite it.")
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not an SQLite database; refusing to overwrite it.") from exc
 
 
 def _create_private_file(path: Path) -> None:
@@ -91,20 +93,23 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
         _create_private_file(path)
     if not readonly and not os.access(path, os.W_OK):
         raise DatabaseError(f"{path} is not writable; choose another file with --db.")
+    if readonly:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False)
     try:
-        if readonly:
-            conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-            )
-        else:
-            conn = sqlite3.connect(path, check_same_thread=False)
+        _check_is_sqlite(conn, path)
         _configure(conn, readonly)
         db = Database(conn)
         _check_schema(db, path)
         if not readonly:
             migrations.apply(db)
+    except DatabaseError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
-        with contextlib.suppress(UnboundLocalError):
-            conn.close()
+        conn.close()
         raise DatabaseError(f"{path} cannot be opened: {exc}.") from exc
     return conn

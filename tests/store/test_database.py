@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,24 @@ def test_refuses_a_path_it_cannot_create(tmp_path: Path) -> None:
 def test_readonly_open_of_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="does not exist"):
         open_db(tmp_path / "missing.db", readonly=True)
+
+
+def test_opening_again_keeps_this_process_locks(db_path: Path) -> None:
+    # POSIX drops all of a process's locks on a file when any descriptor on it closes. Were
+    # open_db to read the file outside SQLite, another process could then take the database
+    # from under our open connection (here: switch it out of WAL mode).
+    conn = open_db(db_path)
+    conn.execute("SELECT count(*) FROM exchanges").fetchone()
+    open_db(db_path).close()
+    open_db(db_path, readonly=True).close()
+    other = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], timeout=0)\n"
+        "c.execute('PRAGMA journal_mode=DELETE').fetchone()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", other, str(db_path)], capture_output=True, text=True
+    )
+    assert "database is locked" in result.stderr
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
