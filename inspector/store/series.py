@@ -62,8 +62,10 @@ class ChartData:
     point_durations: FloatArray = field(default_factory=_empty)
     p50_by_bucket: FloatArray = field(default_factory=_empty)
     p95_by_bucket: FloatArray = field(default_factory=_empty)
-    # Latency histogram over the whole range.
+    # Latency histogram over the whole range; log-spaced bins when latencies span orders of
+    # magnitude (then the chart's axis is logarithmic too).
     histogram_edges: FloatArray = field(default_factory=_empty)
+    histogram_log: bool = False
     histogram_counts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     p50_ms: float | None = None
     p95_ms: float | None = None
@@ -77,6 +79,14 @@ class ChartData:
     @property
     def is_empty(self) -> bool:
         return self.total == 0
+
+    def view_span(self, min_seconds: float = 60.0) -> tuple[float, float]:
+        """The time span to show: the data's range, widened around its middle to at least
+        `min_seconds` so that one exchange (or a burst in one second) is not a zero-width view."""
+        if self.end - self.start >= min_seconds:
+            return self.start, self.end
+        middle = (self.start + self.end) / 2
+        return middle - min_seconds / 2, middle + min_seconds / 2
 
 
 def _fetch(
@@ -150,20 +160,21 @@ def _sample_points(
     return ids[chosen], times[chosen], durations[chosen]
 
 
-def _histogram(durations: FloatArray, bins: int) -> tuple[FloatArray, IntArray]:
+def _histogram(durations: FloatArray, bins: int) -> tuple[FloatArray, IntArray, bool]:
     known = durations[~np.isnan(durations)]
     if known.size == 0:
-        return _empty(), np.zeros(0, dtype=np.int64)
+        return _empty(), np.zeros(0, dtype=np.int64), False
     low, high = float(known.min()), float(known.max())
+    log = low > 0 and high / low > 20
     if high <= low:
         edges = np.array([low - 0.5, high + 0.5])
-    elif low > 0 and high / low > 20:
+    elif log:
         # Latencies span orders of magnitude: log-spaced bins keep the fast majority readable.
         edges = np.geomspace(low, high, bins + 1)
     else:
         edges = np.linspace(low, high, bins + 1)
     counts, edges = np.histogram(known, bins=edges)
-    return edges.astype(np.float64), counts.astype(np.int64)
+    return edges.astype(np.float64), counts.astype(np.int64), log
 
 
 def _status_series(
@@ -246,7 +257,7 @@ def load_chart_data(
     point_ids, point_times, point_durations = _sample_points(
         ids, times, durations, buckets, max_points
     )
-    edges, counts = _histogram(durations, histogram_bins)
+    edges, counts, log = _histogram(durations, histogram_bins)
     known = durations[~np.isnan(durations)]
     by_class, breakdown = _status_series(statuses, buckets, n_buckets)
     return ChartData(
@@ -261,6 +272,7 @@ def load_chart_data(
         p50_by_bucket=p50,
         p95_by_bucket=p95,
         histogram_edges=edges,
+        histogram_log=log,
         histogram_counts=counts,
         p50_ms=percentile(known, 50),
         p95_ms=percentile(known, 95),

@@ -131,3 +131,17 @@ def test_empty_database_and_single_exchange(db: sqlite3.Connection) -> None:
 )
 def test_bucket_sizes_are_readable(span: float, target: int, expected: int) -> None:
     assert choose_bucket_seconds(span, target) == expected
+
+
+def test_histogram_goes_logarithmic_when_latencies_span_orders_of_magnitude(
+    db: sqlite3.Connection,
+) -> None:
+    write_batch(db, [make_exchange(started_at=T0 + i, duration_ms=float(d))
+                     for i, d in enumerate([2, 3, 5, 8, 900, 1500])])  # fmt: skip
+    wide = load_chart_data(db)
+    assert wide.histogram_log
+    assert wide.histogram_edges[0] == 2.0 and wide.histogram_edges[-1] == pytest.approx(1500.0)
+    ratios = wide.histogram_edges[1:] / wide.histogram_edges[:-1]
+    assert np.allclose(ratios, ratios[0])  # geometric bins
+    narrow = load_chart_data(db, "e.duration_ms < ?", (10,))
+    assert not narrow.histogram_log

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -29,12 +32,18 @@ class LatencyHistogram(QWidget):
             line.setVisible(False)
             self.plot.addItem(line)
             self.markers[name] = line
+        self.log_axis = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
 
     def set_data(self, data: ChartData) -> None:
-        edges = data.histogram_edges
+        # Log-spaced bins are drawn on a log axis: pyqtgraph's log mode does not transform bar
+        # items, so positions go in as log10 and the axis labels them as powers of ten.
+        log = data.histogram_log
+        self.log_axis = log
+        self.plot.getPlotItem().getAxis("bottom").setLogMode(log)
+        edges = np.log10(data.histogram_edges) if log else data.histogram_edges
         if edges.size:
             self.bars.setOpts(x0=edges[:-1], x1=edges[1:], height=data.histogram_counts)
         else:
@@ -43,5 +52,6 @@ class LatencyHistogram(QWidget):
             line = self.markers[name]
             line.setVisible(value is not None)
             if value is not None:
-                line.setValue(value)
+                line.setValue(math.log10(value) if log and value > 0 else value)
                 line.label.setFormat(f"{name} {value:.0f} ms")
+        self.plot.getPlotItem().getViewBox().autoRange()

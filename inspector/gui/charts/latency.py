@@ -66,7 +66,7 @@ class LatencyChart(QWidget):
         self.p95.setData(x=centres, y=data.p95_by_bucket)
         view = self.plot.getPlotItem().getViewBox()
         if not keep_view and data.total:
-            view.setXRange(data.start, data.end, padding=0.01)
+            view.setXRange(*data.view_span(), padding=0.01)
             view.enableAutoRange(axis=pg.ViewBox.YAxis)
 
     def _tip(self, x: float, y: float, data: object) -> str:

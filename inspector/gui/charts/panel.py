@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 
 from inspector.gui.charts.histogram import LatencyHistogram
 from inspector.gui.charts.latency import LatencyChart
-from inspector.gui.charts.loader import ChartDataLoader
 from inspector.gui.charts.stacked import StackedBarsChart
 from inspector.gui.charts.style import SERIES_COLOURS, STATUS_COLOURS
-from inspector.store.series import NO_CONSUMER, OTHER_CONSUMERS, ChartData
+from inspector.gui.workers import QueryRunner
+from inspector.store.filters import MATCH_ALL, SqlFilter
+from inspector.store.series import NO_CONSUMER, OTHER_CONSUMERS, ChartData, load_chart_data
 
 # (label, seconds back from now, live). None seconds: the whole capture.
 RANGES: tuple[tuple[str, float | None, bool], ...] = (
@@ -53,9 +54,13 @@ def bucket_label(seconds: int) -> str:
 
 
 class ChartsPanel(QWidget):
-    """Follows the filter it is given; refreshes every `refresh_ms` while live."""
+    """Follows the filter it is given; refreshes every `refresh_ms` while live.
+
+    Queries run on the main window's QueryRunner (channel "charts"), never on the GUI thread.
+    """
 
     exchange_selected = Signal(int)
+    loaded = Signal()  # after the charts show new data
 
     def __init__(
         self,
@@ -67,19 +72,16 @@ class ChartsPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._db_path: Path | None = None
-        self._where: str = "1"
-        self._params: Sequence[object] = ()
+        self._runner: QueryRunner | None = None
+        self._filter = MATCH_ALL
         self._custom: tuple[float, float] | None = None
         self._user_zoomed = False
         self.data: ChartData | None = None
-        self.loader = ChartDataLoader(parent=self)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.load_failed.connect(self._on_failed)
 
         self.range_box = QComboBox()
         self.range_box.addItems([label for label, _, _ in RANGES])
-        self.range_box.setCurrentIndex(1)
+        # "All": a fresh capture fills the charts instead of hugging the right edge of an hour.
+        self.range_box.setCurrentIndex(len(RANGES) - 1)
         self.range_box.currentIndexChanged.connect(self._on_range_chosen)
         self.log_scale = QCheckBox("Log scale")
         self.export_button = QPushButton("Export chart…")
@@ -125,17 +127,18 @@ class ChartsPanel(QWidget):
         self.timer.timeout.connect(self._on_tick)
 
     # -- what the main window calls ------------------------------------------------------------
-    def set_database(self, path: Path | None) -> None:
-        self._db_path = path
+    def set_runner(self, runner: QueryRunner | None) -> None:
+        """The database to chart, through its query runner; None shows nothing."""
+        self._runner = runner
         self.refresh()
-        if path is not None:
+        if runner is not None:
             self.timer.start()
         else:
             self.timer.stop()
 
-    def set_filter(self, where: str, params: Sequence[object]) -> None:
+    def set_filter(self, flt: SqlFilter) -> None:
         """The compiled filter (and consumer selection) every other view shows."""
-        self._where, self._params = where, tuple(params)
+        self._filter = flt
         self.refresh()
 
     def time_range(self) -> tuple[float | None, float | None]:
@@ -148,15 +151,21 @@ class ChartsPanel(QWidget):
         return now - seconds, now
 
     def refresh(self) -> None:
-        if self._db_path is None:
+        if self._runner is None:
             return
         start, end = self.time_range()
-        self.loader.load(self._db_path, self._where, self._params, start, end)
+        where, params = self._filter.where, self._filter.params
+        self._runner.submit(
+            "charts",
+            lambda conn: load_chart_data(conn, where, params, start=start, end=end),
+            self._on_loaded,
+            self._on_failed,
+        )
 
     # -- internals -----------------------------------------------------------------------------
     def _on_tick(self) -> None:
         # Live ranges slide with the clock; a dragged range is fixed and only needs new rows.
-        if not self.loader.busy and self.isVisible():
+        if self._runner is not None and not self._runner.is_busy("charts") and self.isVisible():
             self.refresh()
 
     def _on_range_chosen(self, index: int) -> None:
@@ -195,6 +204,7 @@ class ChartsPanel(QWidget):
         colours[NO_CONSUMER] = "#d0d7de"
         self.consumers.set_series(data, data.consumers_by_bucket, colours, keep_view=keep)
         self._show_codes(data)
+        self.loaded.emit()
         if data.is_empty:
             self.summary.setText("No requests in this range yet.")
         else:

@@ -49,7 +49,7 @@ class StackedBarsChart(QWidget):
             bottom = bottom + counts
         if not keep_view and data.total:
             view = self.plot.getPlotItem().getViewBox()
-            view.setXRange(data.start, data.end, padding=0.01)
+            view.setXRange(*data.view_span(), padding=0.01)
             # Leave the legend's share of the plot's height free above the tallest bar, so the
             # legend never covers data at any window size.
             view_height = max(1.0, view.height())

@@ -11,8 +11,10 @@ from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
 from inspector.gui.charts import ChartsPanel
+from inspector.gui.workers import QueryRunner
 from inspector.model import Exchange
 from inspector.store import write_batch
+from inspector.store.filters import compile_filter
 from inspector.testing import make_exchange
 
 NOW = 1_795_000_020.0
@@ -30,6 +32,11 @@ def _traffic(count: int = 60) -> list[Exchange]:
 
 
 @pytest.fixture
+def runner(db_path: Path, db: sqlite3.Connection) -> QueryRunner:
+    return QueryRunner(db_path)
+
+
+@pytest.fixture
 def panel(qtbot: QtBot) -> ChartsPanel:
     widget = ChartsPanel(refresh_ms=60_000, clock=lambda: NOW)
     widget.resize(1200, 700)
@@ -39,15 +46,15 @@ def panel(qtbot: QtBot) -> ChartsPanel:
 
 
 def _load(qtbot: QtBot, panel: ChartsPanel, action: object) -> None:
-    with qtbot.waitSignal(panel.loader.loaded, timeout=10_000):
+    with qtbot.waitSignal(panel.loaded, timeout=10_000):
         action()  # type: ignore[operator]
 
 
 def test_draws_every_exchange_of_the_range(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
 ) -> None:
     write_batch(db, _traffic())
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
     assert panel.data is not None and panel.data.total == 60
     _x, y = panel.latency.points.getData()
     assert sorted(y) == [float(10 + i) for i in range(60)]
@@ -60,32 +67,32 @@ def test_draws_every_exchange_of_the_range(
 
 
 def test_filter_changes_every_chart(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
 ) -> None:
     write_batch(db, _traffic())
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
-    _load(qtbot, panel, lambda: panel.set_filter("e.status >= ?", (500,)))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
+    _load(qtbot, panel, lambda: panel.set_filter(compile_filter("status:5xx")))
     assert panel.data is not None and panel.data.total == 10
     assert panel.codes.rowCount() == 1 and panel.codes.item(0, 0).text() == "500"
     assert len(panel.latency.points.getData()[1]) == 10
 
 
 def test_live_range_follows_the_clock(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
 ) -> None:
     recent = [make_exchange(started_at=NOW - s, duration_ms=7.0) for s in (30, 90, 200)]
     write_batch(db, [*_traffic(), *recent])  # _traffic() ends 345 s before NOW
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
     _load(qtbot, panel, lambda: panel.range_box.setCurrentIndex(0))  # last 5 minutes
     assert panel.data is not None and panel.data.total == 3
     assert panel.data.start == NOW - 300
 
 
 def test_clicking_a_point_selects_its_exchange(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
 ) -> None:
     (row_id,) = write_batch(db, [make_exchange(started_at=NOW - 100, duration_ms=50.0)])
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
     plot = panel.latency.plot
     view = plot.getPlotItem().getViewBox()
     scene_pos = view.mapViewToScene(QPointF(NOW - 100, 50.0))
@@ -96,10 +103,10 @@ def test_clicking_a_point_selects_its_exchange(
 
 
 def test_a_dragged_range_survives_live_refresh(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
 ) -> None:
     write_batch(db, _traffic())
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
     view = panel.latency.plot.getPlotItem().getViewBox()
     view.setXRange(NOW - 2000, NOW - 1000, padding=0)
     _load(qtbot, panel, lambda: panel.latency.range_dragged.emit(NOW - 2000, NOW - 1000))
@@ -112,9 +119,9 @@ def test_a_dragged_range_survives_live_refresh(
 
 
 def test_empty_and_single_exchange_states(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
 ) -> None:
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
     assert panel.summary.text() == "No requests in this range yet."
     assert not panel.histogram.markers["p50"].isVisible()
     write_batch(db, [make_exchange(started_at=NOW - 60, duration_ms=42.0)])
@@ -124,13 +131,25 @@ def test_empty_and_single_exchange_states(
 
 
 def test_export_png_and_svg(
-    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, db_path: Path, tmp_path: Path
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner, tmp_path: Path
 ) -> None:
     write_batch(db, _traffic())
-    _load(qtbot, panel, lambda: panel.set_database(db_path))
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
     png = panel.export_chart("Response time", tmp_path / "latency.png")
     svg = panel.export_chart("Status codes", tmp_path / "status.svg")
     assert png is not None and png.read_bytes().startswith(b"\x89PNG")
     assert svg is not None
     text = svg.read_text()
     assert "<svg" in text and "<path" in text and "<image" not in text
+
+
+def test_wide_latencies_use_a_log_axis_with_markers_labelled_in_ms(
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
+) -> None:
+    write_batch(db, [make_exchange(started_at=NOW - 100 + i, duration_ms=float(d))
+                     for i, d in enumerate([2, 3, 5, 8, 13, 900, 1500])])  # fmt: skip
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
+    assert panel.histogram.log_axis
+    p50 = panel.histogram.markers["p50"]
+    assert p50.value() == pytest.approx(np.log10(8.0))
+    assert p50.label.format == "p50 8 ms"

@@ -1,0 +1,104 @@
+"""`inspector gui` (also plain `inspector`): the desktop app with its capture proxy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from inspector.cli.app import db_option, main
+from inspector.errors import InspectorError
+from inspector.paths import default_config_path
+
+
+class NoDisplayError(InspectorError):
+    exit_code = 2
+
+
+def _check_set(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    for value in values:
+        key, sep, _ = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE (for example ssl_insecure=true)")
+    return values
+
+
+def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from inspector.cli.capture import parse_listen
+
+    try:
+        parse_listen(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@main.command("gui")
+@db_option
+@click.option(
+    "--listen",
+    default="127.0.0.1:8080",
+    show_default=True,
+    metavar="HOST:PORT",
+    callback=_check_listen,
+    help="Where the app's proxy listens.",
+)
+@click.option(
+    "--mode",
+    default="regular",
+    show_default=True,
+    help="mitmproxy mode: regular, reverse:URL, upstream:URL, socks5, ...",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=default_config_path,
+    show_default="$INSPECTOR_CONFIG or the user config file",
+    help="Grouping and redaction rules (TOML).",
+)
+@click.option(
+    "--set",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_check_set,
+    help="A mitmproxy option for the proxy, e.g. --set confdir=DIR. Repeatable.",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Start a sample API and traffic from several consumers into a temporary "
+    "database, so every view fills up within seconds.",
+)
+def gui_command(db_path: Path, listen: str, mode: str, config_path: Path | None,
+                options: tuple[str, ...], demo: bool) -> None:  # fmt: skip
+    """Open the desktop app; it runs the capture proxy while it is open."""
+    from inspector.gui.app import missing_display
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    if demo and source != click.core.ParameterSource.COMMANDLINE:
+        # The demo's own rules name its consumers; only an explicit --config replaces them.
+        config_path = None
+
+    if missing_display():
+        raise NoDisplayError(
+            "No display found (DISPLAY and WAYLAND_DISPLAY are unset). Run the app under a "
+            "virtual display with `xvfb-run inspector`, or capture without the app: "
+            "`inspector capture`."
+        )
+    if config_path is not None and not config_path.is_file():
+        raise InspectorError(f"{config_path} does not exist (given with --config).")
+    if not demo:
+        from inspector.store import open_db
+
+        # Create or check the database before any window: a foreign file is refused here.
+        open_db(db_path).close()
+
+    from inspector.gui.app import AppOptions, run
+
+    status = run(AppOptions(db_path=db_path, listen=listen, mode=mode, config_path=config_path,
+                            options=options, demo=demo))  # fmt: skip
+    raise SystemExit(status)

@@ -1,0 +1,125 @@
+"""Starting the desktop app: the QApplication, theme, capture child, demo mode and main window."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from inspector.gui import theme
+from inspector.gui.capture_process import CaptureProcess, CaptureSettings
+from inspector.gui.demo_session import DemoSession
+from inspector.gui.main_window import MainWindow
+from inspector.paths import APP_NAME
+from inspector.store import open_db
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    """What `inspector gui` was asked for."""
+
+    db_path: Path
+    listen: str = "127.0.0.1:8080"
+    mode: str = "regular"
+    config_path: Path | None = None
+    options: tuple[str, ...] = field(default=())
+    demo: bool = False
+
+
+def missing_display() -> bool:
+    """True when Qt would abort for want of a display (and nobody chose a platform)."""
+    if sys.platform in ("win32", "darwin"):
+        return False
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _icon() -> QIcon:
+    try:
+        from inspector.resource_files import resource
+
+        return QIcon(str(resource("icons/api-inspector.svg")))
+    except (FileNotFoundError, ModuleNotFoundError, TypeError):
+        return QIcon()
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setApplicationName("API Inspector")
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(_icon())
+    theme.apply(app)
+    # Follow the system when it switches between light and dark while we run.
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app))
+    return app
+
+
+def quit_on_signals(app: QApplication) -> QTimer:
+    """SIGINT and SIGTERM close the window the normal way, so the proxy is stopped too.
+
+    Python runs signal handlers only between bytecodes; the timer gives it some while Qt's
+    event loop (C++) runs. Keep the returned timer alive.
+    """
+
+    def close(_signum: int, _frame: object) -> None:
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+        app.quit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, close)
+    ticker = QTimer(app)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+    return ticker
+
+
+def run(options: AppOptions) -> int:
+    """Open the window and run until it closes; returns the exit status."""
+    app = make_application()
+    settings = QSettings(APP_NAME, "API Inspector")
+    demo: DemoSession | None = None
+    db_path = options.db_path
+    capture_settings = CaptureSettings(
+        db_path=db_path, listen=options.listen, mode=options.mode,
+        config_path=options.config_path, options=options.options,
+    )  # fmt: skip
+    if options.demo:
+        workdir = Path(tempfile.mkdtemp(prefix="api-inspector-demo-"))
+        demo = DemoSession(workdir)
+        capture_settings = demo.capture_settings(capture_settings)
+        db_path = capture_settings.db_path
+    # The window reads the file before the proxy has written anything: create it now.
+    open_db(db_path).close()
+    capture = CaptureProcess(capture_settings)
+    if demo is not None:
+        demo.attach(capture)
+    window = MainWindow(db_path, settings, capture, show_connect_on_first_run=not options.demo)
+    if demo is not None:
+        window.setWindowTitle("API Inspector — demo")
+        window.before_shutdown.append(demo.stop_traffic)
+    window.show()
+    ticker = quit_on_signals(app)
+    capture.start()
+    app.setQuitOnLastWindowClosed(True)
+    try:
+        status = app.exec()
+    finally:
+        ticker.stop()
+        window.shutdown()
+        if demo is not None:
+            demo.stop()
+    return int(status)

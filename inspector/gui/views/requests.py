@@ -1,0 +1,116 @@
+"""The requests table view: fixed-height rows, j/k navigation and quick-filter context menu."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from inspector.gui.models import requests as columns
+from inspector.gui.models.requests import RequestRow, RequestTableModel
+from inspector.gui.views.filter_bar import quote_value
+
+# Widths that fit typical content at the default font; Path takes what is left.
+_WIDTHS = {
+    columns.TIME: 96, columns.CONSUMER: 124, columns.METHOD: 62, columns.HOST: 128,
+    columns.STATUS: 54, columns.DURATION: 70, columns.SIZE: 66,
+}  # fmt: skip
+
+
+class RequestsView(QTableView):
+    """Emits `exchange_selected(row id or None)`; quick filters come out as filter terms."""
+
+    exchange_selected = Signal(object)
+    quick_filter = Signal(str)  # a term to add to the filter bar
+    consumer_chosen = Signal(object)  # a consumer row id to select in the consumers list
+
+    def __init__(self, model: RequestTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setObjectName("requestsTable")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(columns.TIME, Qt.SortOrder.DescendingOrder)
+        self.setWordWrap(False)
+        self.setShowGrid(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Fixed-height rows: the view never measures rows it does not show.
+        vertical = self.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        for column, width in _WIDTHS.items():
+            self.setColumnWidth(column, width)
+        header.setSectionResizeMode(columns.PATH, QHeaderView.ResizeMode.Stretch)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+        model.modelReset.connect(lambda: self.exchange_selected.emit(self.current_id()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # The path is what people read: on a narrow table the host and size give way first.
+        width = self.viewport().width()
+        self.setColumnHidden(columns.HOST, width < 820)
+        self.setColumnHidden(columns.SIZE, width < 640)
+        super().resizeEvent(event)
+
+    def request_model(self) -> RequestTableModel:
+        model = self.model()
+        assert isinstance(model, RequestTableModel)
+        return model
+
+    def current_id(self) -> int | None:
+        row = self.request_model().row_at(self.currentIndex().row())
+        return row.id if row is not None else None
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < self.request_model().rowCount():
+            self.selectRow(row)
+            self.scrollTo(self.model().index(row, 0))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_J, Qt.Key.Key_K) and not event.modifiers():
+            current = self.currentIndex().row()
+            step = 1 if key == Qt.Key.Key_J else -1
+            self.select_row(0 if current < 0 else current + step)
+            return
+        super().keyPressEvent(event)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.request_model().row_at(current.row())
+        self.exchange_selected.emit(row.id if row is not None else None)
+
+    def _context_menu(self, position: QPoint) -> None:
+        row = self.request_model().row_at(self.indexAt(position).row())
+        if row is None:
+            return
+        menu = self.build_menu(row)
+        menu.exec(self.viewport().mapToGlobal(position))
+
+    def build_menu(self, row: RequestRow) -> QMenu:
+        """Quick filters for the row under the mouse (public so tests can drive it)."""
+        menu = QMenu(self)
+        if row.consumer_row_id is not None:
+            menu.addAction(
+                f"Only this consumer ({row.consumer})",
+                lambda: self.consumer_chosen.emit(row.consumer_row_id),
+            )
+        endpoint = f"endpoint:{quote_value(row.endpoint)}"
+        menu.addAction(
+            f"Only this endpoint ({row.method} {row.endpoint})",
+            lambda: self.quick_filter.emit(f"method:{row.method} {endpoint}"),
+        )
+        status = "has:error" if row.status is None else f"status:{row.status}"
+        menu.addAction(f"Only this status ({status.partition(':')[2]})",
+                       lambda: self.quick_filter.emit(status))  # fmt: skip
+        menu.addAction(f"Only this host ({row.host})",
+                       lambda: self.quick_filter.emit(f"host:{quote_value(row.host)}"))  # fmt: skip
+        menu.addSeparator()
+        menu.addAction(f"Hide this endpoint ({row.endpoint})",
+                       lambda: self.quick_filter.emit(f"-{endpoint}"))  # fmt: skip
+        return menu

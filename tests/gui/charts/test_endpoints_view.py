@@ -1,0 +1,96 @@
+"""The endpoints table: figures per endpoint, spec operations never called, sorting, choosing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from inspector.gui.charts.endpoints import (
+    EndpointsTableModel,
+    EndpointsView,
+    endpoint_filter_text,
+    load_endpoint_rows,
+)
+from inspector.gui.workers import QueryRunner
+from inspector.openapi import OpenApiSpec
+from inspector.store import write_batch
+from inspector.store.filters import MATCH_ALL, compile_filter
+from inspector.testing import make_exchange
+
+SPEC = OpenApiSpec.parse(
+    '{"openapi": "3.0.0", "paths": {"/users/{userId}": {"get": {}, "delete": {}},'
+    ' "/health": {"get": {}}}}'
+)
+
+
+@pytest.fixture
+def traffic(db: sqlite3.Connection) -> None:
+    users = [
+        make_exchange(path=f"/users/{i}", endpoint="/users/{userId}", duration_ms=float(d),
+                      status=500 if i == 3 else 200)
+        for i, d in enumerate([10, 20, 30, 40, 50])
+    ]  # fmt: skip
+    orders = [make_exchange(method="POST", path="/orders", duration_ms=300.0, status=201)]
+    write_batch(db, [*users, *orders])
+
+
+def test_rows_hold_the_figures_and_the_spec_operations_never_called(
+    db: sqlite3.Connection, traffic: None
+) -> None:
+    rows = {(r.method, r.endpoint): r for r in load_endpoint_rows(db, MATCH_ALL, SPEC)}
+    users = rows[("GET", "/users/{userId}")]
+    assert (users.requests, users.errors) == (5, 1)
+    assert users.error_rate == pytest.approx(0.2)
+    assert users.p50_ms == pytest.approx(30.0)  # median of 10..50
+    assert rows[("POST", "/orders")].requests == 1
+    assert rows[("DELETE", "/users/{userId}")].never_called
+    assert rows[("GET", "/health")].never_called
+    assert len(rows) == 4
+
+
+def test_rows_follow_the_filter(db: sqlite3.Connection, traffic: None) -> None:
+    rows = load_endpoint_rows(db, compile_filter("method:POST"), None)
+    assert [(r.method, r.endpoint) for r in rows] == [("POST", "/orders")]
+
+
+def test_model_passes_qtmodeltester(
+    qtmodeltester: ModelTester, db: sqlite3.Connection, traffic: None
+) -> None:
+    model = EndpointsTableModel()
+    model.set_rows(load_endpoint_rows(db, MATCH_ALL, SPEC))
+    qtmodeltester.check(model)
+
+
+def test_view_loads_sorts_and_chooses(
+    qtbot: QtBot, db: sqlite3.Connection, db_path: Path, traffic: None
+) -> None:
+    view = EndpointsView()
+    qtbot.addWidget(view)
+    view.spec = SPEC
+    runner = QueryRunner(db_path)
+    view.set_runner(runner)
+    qtbot.waitUntil(lambda: view.source.rowCount() == 4, timeout=5000)
+    # Busiest first by default; never-called operations say so.
+    first = view.proxy.index(0, 1).data()
+    assert first == "/users/{userId}"
+    texts = [view.proxy.index(r, 2).data() for r in range(4)]
+    assert texts.count("never called") == 2
+    view.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # p95, slowest first
+    assert view.proxy.index(0, 1).data() == "/orders"
+    with qtbot.waitSignal(view.endpoint_chosen) as chosen:
+        view.activated.emit(view.proxy.index(0, 0))
+    assert chosen.args == ["POST", "/orders"]
+
+
+@pytest.mark.parametrize(("method", "endpoint"), [("POST", "/orders"), ("GET", "/users/{userId}")])
+def test_filter_text_selects_exactly_that_endpoint(
+    db: sqlite3.Connection, traffic: None, method: str, endpoint: str
+) -> None:
+    flt = compile_filter(endpoint_filter_text(method, endpoint))
+    rows = load_endpoint_rows(db, flt, None)
+    assert [(r.method, r.endpoint) for r in rows] == [(method, endpoint)]

@@ -1,0 +1,51 @@
+"""The Connect-a-client panel: snippets for the real address, each with a Copy button."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from inspector.gui.connect_snippets import sections
+from inspector.gui.views.connect import ConnectDialog
+
+pytestmark = pytest.mark.gui
+
+
+def test_every_snippet_uses_the_real_address_and_ca(tmp_path: Path) -> None:
+    found = sections("127.0.0.1:9191", tmp_path / "conf")
+    names = [section.name for section in found]
+    assert names == ["Shell", "curl", "Python", "Node", "CA certificate", "Reverse proxy"]
+    code = "\n".join(s.code for section in found for s in section.snippets)
+    assert "8080" not in code.replace("localhost:8000", "")
+    assert "http://127.0.0.1:9191" in code
+    assert str(tmp_path / "conf" / "mitmproxy-ca-cert.pem") in code
+    for needle in (
+        "HTTPS_PROXY=",
+        "requests.get",
+        "httpx.Client",
+        "ProxyAgent",
+        "axios",
+        "global-agent",
+        "update-ca-certificates",
+        "--mode reverse:",
+    ):
+        assert needle in code  # fmt: skip
+
+
+def test_copy_buttons_copy_their_snippet(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = ConnectDialog("127.0.0.1:9191", tmp_path, first_run=True)
+    qtbot.addWidget(dialog)
+    boxes = dialog.snippet_boxes()
+    assert len(boxes) == sum(len(section.snippets) for section in dialog.sections)
+    boxes[0].copy_button.click()
+    assert QGuiApplication.clipboard().text() == boxes[0].snippet.code
+    assert boxes[0].copy_button.text() == "Copied"
+
+
+def test_reverse_mode_opens_on_the_reverse_tab(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = ConnectDialog("127.0.0.1:9191", tmp_path, mode="reverse:http://localhost:3000")
+    qtbot.addWidget(dialog)
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Reverse proxy"

@@ -1,0 +1,37 @@
+"""How values read in the app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inspector.gui import formatting
+
+
+def test_durations_and_sizes_read_naturally() -> None:
+    assert [formatting.duration(v) for v in (None, 4.25, 38.4, 1534.0)] == ["", "4.2 ms", "38 ms",
+                                                                           "1.53 s"]  # fmt: skip
+    assert [formatting.size(v) for v in (0, 1023, 1536, 5 * 2**20)] == ["0 B", "1023 B", "1.5 KB",
+                                                                       "5.0 MB"]  # fmt: skip
+
+
+def test_times_show_the_date_only_when_not_today() -> None:
+    now = datetime(2026, 11, 23, 15, 0).timestamp()
+    assert formatting.clock_time(datetime(2026, 11, 23, 14, 3, 7, 123000).timestamp(), now) == (
+        "14:03:07.123"
+    )
+    assert formatting.clock_time(datetime(2026, 11, 22, 9, 0, 1).timestamp(), now) == (
+        "Nov 22 09:00:01"
+    )
+    assert formatting.relative_time(now - 90, now) == "2 min ago"
+
+
+def test_authority_hides_default_ports() -> None:
+    assert formatting.authority("https", "api.local", 443) == "api.local"
+    assert formatting.authority("http", "api.local", 8080) == "api.local:8080"
+    assert formatting.authority("http", "::1", 8080) == "[::1]:8080"
+
+
+def test_percent() -> None:
+    assert formatting.percent(1, 6) == "17 %"
+    assert formatting.percent(1, 30) == "3.3 %"
+    assert formatting.percent(0, 0) == ""
