@@ -19,7 +19,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from million import DEFAULT_ROWS, ensure_database
 
 
 def _sink(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -40,23 +40,6 @@ def _sink(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     port_queue.put(server.server_address[1])
     server.serve_forever()
-
-
-def _ensure_db(path: Path, rows: int) -> None:
-    from inspector.demo.synthetic import write_synthetic
-    from inspector.store import open_db
-
-    conn = open_db(path)
-    have = conn.execute("SELECT count(*) FROM exchanges").fetchone()[0]
-    if have != rows:
-        conn.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        conn = open_db(path)
-        started = time.perf_counter()
-        write_synthetic(conn, rows, seed=7)
-        print(f"generated {rows:,} exchanges in {time.perf_counter() - started:.1f} s")
-    conn.close()
 
 
 def _child(destination: str, db: Path, url: str) -> None:
@@ -86,16 +69,15 @@ def _child(destination: str, db: Path, url: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, default=ROOT / "benchmarks/results/export_speed.db")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
+    parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--only", choices=("readme", "otlp"))
     parser.add_argument("--child", nargs=3, metavar=("DEST", "DB", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], Path(args.child[1]), args.child[2])
         return
-    args.db.parent.mkdir(parents=True, exist_ok=True)
-    _ensure_db(args.db, args.rows)
+    args.db = ensure_database(args.db, args.rows)
     ports: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     sink = multiprocessing.Process(target=_sink, args=(ports,), daemon=True)
     sink.start()

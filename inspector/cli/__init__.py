@@ -5,8 +5,19 @@ modules import heavy dependencies (mitmproxy, Qt) inside the command body, so th
 `inspector requests` never pays for loading a proxy or a GUI toolkit.
 """
 
-# Command modules, one per area; importing registers the commands.
-from inspector.cli import export  # noqa: F401  the `export` group
+# Importing a command module registers its commands on `main`; `export` (the group) comes
+# before the modules that attach subcommands to it.
+from inspector.cli import (  # noqa: F401
+    capture,  # capture
+    config,  # config check
+    demo,  # demo --generate
+    export,  # the export group
+    export_files,  # export har, export ndjson
+    export_services,  # export readme, apitally, otlp, elasticsearch
+    gui,  # gui, the default command
+    import_,  # import
+    query,  # requests, stats
+)
 from inspector.cli.app import main
 
 __all__ = ["main"]
