@@ -36,7 +36,8 @@ class CaptureSettings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def arguments(self) -> list[str]:
-        args = ["-m", "inspector", "capture", "--listen", self.listen, "--db", str(self.db_path)]
+        args = ["-m", "inspector", "capture", "--exit-with-parent", "--listen", self.listen]
+        args += ["--db", str(self.db_path)]
         if self.mode and self.mode != "regular":
             args += ["--mode", self.mode]
         if self.config_path is not None:

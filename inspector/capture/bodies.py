@@ -1,0 +1,245 @@
+"""Recording message bodies: content decoding (gzip, deflate, br, zstd), capping and counting.
+
+A body is fed in chunks as it crosses the proxy, so a huge or endless stream costs at most
+`max_bytes` of memory per direction while its real sizes are still counted. A body whose
+content-encoding is wrong or unknown is kept as the raw bytes that crossed the wire.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+
+import brotli
+import zstandard
+
+from inspector.model import Body
+
+# Decoders hand out at most this much output per step, so a compression bomb is counted in
+# bounded memory instead of being inflated whole.
+_STEP_BYTES = 64 * 1024
+
+
+class _Undecodable(Exception):
+    """The body does not decode with the encoding its headers declare."""
+
+
+class _ZlibDecoder:
+    """gzip (also multi-member) and deflate, with or without the zlib wrapper."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._decoder: zlib._Decompress | None = None
+        self._seen_input = False
+
+    def _new_decoder(self, head: bytes) -> zlib._Decompress:
+        if self._encoding == "gzip":
+            return zlib.decompressobj(32 + zlib.MAX_WBITS)  # gzip or zlib header, auto-detected
+        # Servers send "deflate" both zlib-wrapped (as the RFC says) and raw: sniff the header.
+        zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+        return zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            while data:
+                if self._decoder is None:
+                    self._decoder = self._new_decoder(data)
+                elif self._decoder.eof:
+                    # Another gzip member follows; anything else after the end is garbage.
+                    if self._encoding != "gzip" or not data.strip(b"\x00"):
+                        return
+                    self._decoder = self._new_decoder(data)
+                self._seen_input = True
+                out = self._decoder.decompress(data, _STEP_BYTES)
+                if out:
+                    yield out
+                data = self._decoder.unconsumed_tail or self._decoder.unused_data
+        except zlib.error as exc:
+            raise _Undecodable(str(exc)) from exc
+
+    def end(self) -> Iterator[bytes]:
+        if self._decoder is None:
+            return
+        try:
+            while not self._decoder.eof:
+                out = self._decoder.decompress(self._decoder.unconsumed_tail, _STEP_BYTES)
+                if not out:
+                    break
+                yield out
+        except zlib.error as exc:
+            raise _Undecodable(str(exc)) from exc
+        if self._seen_input and not self._decoder.eof:
+            raise _Undecodable("the compressed stream ends early")
+
+
+class _BrotliDecoder:
+    def __init__(self) -> None:
+        self._decoder = brotli.Decompressor()
+        self._seen_input = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        self._seen_input = True
+        try:
+            out = self._decoder.process(data)
+        except brotli.error as exc:
+            raise _Undecodable(str(exc)) from exc
+        if out:
+            yield out
+
+    def end(self) -> Iterator[bytes]:
+        if self._seen_input and not self._decoder.is_finished():
+            raise _Undecodable("the compressed stream ends early")
+        return iter(())
+
+
+class _ZstdDecoder:
+    def __init__(self) -> None:
+        self._decoder = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            out = self._decoder.decompress(data)
+        except zstandard.ZstdError as exc:
+            raise _Undecodable(str(exc)) from exc
+        if out:
+            yield out
+
+    def end(self) -> Iterator[bytes]:
+        return iter(())
+
+
+_Decoder = _ZlibDecoder | _BrotliDecoder | _ZstdDecoder
+_IDENTITY = frozenset({"", "identity", "none"})
+
+
+def _decoder_for(encoding: str) -> _Decoder | None:
+    """A decoder for one content-coding; None for identity. Raises _Undecodable if unknown."""
+    if encoding in _IDENTITY:
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return _ZlibDecoder("gzip")
+    if encoding in ("deflate", "deflateraw"):
+        return _ZlibDecoder("deflate")
+    if encoding == "br":
+        return _BrotliDecoder()
+    if encoding == "zstd":
+        return _ZstdDecoder()
+    raise _Undecodable(f"unknown content-encoding {encoding!r}")
+
+
+def _chain(content_encoding: str) -> list[_Decoder]:
+    """Decoders in the order to apply them: the last coding listed was applied last."""
+    codings = [part.strip().lower() for part in content_encoding.split(",")]
+    decoders = [_decoder_for(coding) for coding in reversed(codings)]
+    return [decoder for decoder in decoders if decoder is not None]
+
+
+class BodyRecorder:
+    """Sees one body chunk by chunk; `finish()` returns the recorded `Body`.
+
+    An instance is also a mitmproxy stream callable (`flow.response.stream = recorder`): it passes
+    every chunk through unchanged and records it on the way.
+    """
+
+    def __init__(self, *, content_encoding: str, content_type: str, max_bytes: int) -> None:
+        self.content_type = content_type
+        self.max_bytes = max_bytes
+        self.wire_size = 0
+        self.decoded_size = 0
+        self._raw = bytearray()
+        self._decoded = bytearray()
+        self._error: str | None = None
+        try:
+            self._decoders = _chain(content_encoding)
+        except _Undecodable as exc:
+            self._decoders = []
+            self._error = str(exc)
+        self._finished: Body | None = None
+
+    @property
+    def decoding_error(self) -> str | None:
+        """Why the body was kept as raw bytes, or None when it decoded (or needed no decoding)."""
+        return self._error
+
+    def __call__(self, chunk: bytes) -> bytes:
+        # mitmproxy signals the end of a streamed body with one empty chunk.
+        self.feed(chunk)
+        return chunk
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        self.wire_size += len(chunk)
+        self._keep(self._raw, chunk)
+        if not self._decoders or self._error is not None:
+            return
+        try:
+            for piece in self._run(chunk, 0):
+                self.decoded_size += len(piece)
+                self._keep(self._decoded, piece)
+        except _Undecodable as exc:
+            self._error = str(exc)
+
+    def _keep(self, buffer: bytearray, data: bytes) -> None:
+        room = self.max_bytes - len(buffer)
+        if room > 0:
+            buffer += data[:room]
+
+    def _run(self, data: bytes, index: int) -> Iterator[bytes]:
+        """Push data through decoders[index:], yielding fully decoded pieces."""
+        if index == len(self._decoders):
+            yield data
+            return
+        for piece in self._decoders[index].feed(data):
+            yield from self._run(piece, index + 1)
+
+    def _end(self, index: int) -> Iterator[bytes]:
+        for i in range(index, len(self._decoders)):
+            for piece in self._decoders[i].end():
+                yield from self._run(piece, i + 1)
+
+    def finish(self) -> Body:
+        if self._finished is not None:
+            return self._finished
+        if self._decoders and self._error is None:
+            try:
+                for piece in self._end(0):
+                    self.decoded_size += len(piece)
+                    self._keep(self._decoded, piece)
+            except _Undecodable as exc:
+                self._error = str(exc)
+        if self._decoders and self._error is None:
+            content, size = bytes(self._decoded), self.decoded_size
+        else:
+            content, size = bytes(self._raw), self.wire_size
+        self._finished = Body(
+            content=content,
+            size=size,
+            wire_size=self.wire_size,
+            truncated=size > len(content),
+            content_type=self.content_type,
+        )
+        return self._finished
+
+
+def record_body(raw: bytes, *, content_encoding: str, content_type: str, max_bytes: int) -> Body:
+    """The `Body` of a fully buffered message (`raw` as it crossed the wire)."""
+    if content_encoding.strip().lower() in _IDENTITY:
+        # The common case: no decoding and no copy unless the body must be cut.
+        size = len(raw)
+        content = raw if size <= max_bytes else raw[:max_bytes]
+        return Body(
+            content=content,
+            size=size,
+            wire_size=size,
+            truncated=size > max_bytes,
+            content_type=content_type,
+        )
+    recorder = BodyRecorder(
+        content_encoding=content_encoding, content_type=content_type, max_bytes=max_bytes
+    )
+    recorder.feed(raw)
+    return recorder.finish()
+
+
+StreamCallable = Callable[[bytes], bytes]

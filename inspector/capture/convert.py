@@ -1,0 +1,137 @@
+"""flow -> Exchange: the one place that reads a mitmproxy HTTP flow.
+
+Everything downstream (rules, store, exporters) sees only the immutable `Exchange` built here.
+"""
+
+from __future__ import annotations
+
+from mitmproxy import http
+
+from inspector.capture.bodies import BodyRecorder, record_body
+from inspector.model import Body, Exchange, Headers
+
+
+def _text(raw: bytes) -> str:
+    """Header bytes as text: UTF-8 when valid, else Latin-1 (HTTP's historical charset).
+
+    Never surrogate escapes, which SQLite and JSON refuse to store.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _headers(headers: http.Headers) -> Headers:
+    return tuple((_text(name), _text(value)) for name, value in headers.fields)
+
+
+def _first(headers: Headers, lowercase_name: str) -> str:
+    for name, value in headers:
+        if name.lower() == lowercase_name:
+            return value
+    return ""
+
+
+def header_text(headers: http.Headers, name: str) -> str:
+    """One header's value as clean text (mitmproxy's own strings carry surrogate escapes)."""
+    return _text(headers.get(name, "").encode("utf-8", "surrogateescape"))
+
+
+def _body(message: http.Message, headers: Headers, max_body_bytes: int) -> Body:
+    if isinstance(message.stream, BodyRecorder):
+        # Streamed through our recorder: mitmproxy kept no copy, the recorder has the sizes.
+        return message.stream.finish()
+    content_type = _first(headers, "content-type")
+    raw = message.raw_content
+    if raw is None:
+        # Streamed by someone else (e.g. stream_large_bodies) before we could record it.
+        return Body(content_type=content_type)
+    return record_body(
+        raw,
+        content_encoding=_first(headers, "content-encoding"),
+        content_type=content_type,
+        max_bytes=max_body_bytes,
+    )
+
+
+def request_host(request: http.Request) -> str:
+    """The host the client asked for: authority, else Host header, else the connection target.
+
+    The same answer as mitmproxy's `pretty_host` at a fraction of its cost: it runs for every
+    request, and mitmproxy's version validates and parses more than we need.
+    """
+    authority = request.data.authority
+    if not authority:
+        for name, value in request.headers.fields:
+            if name.lower() == b"host":
+                authority = value
+                break
+    if not authority:
+        return request.host
+    text = _text(authority)
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else text
+    host, _, port = text.rpartition(":")
+    return host if host and port.isdigit() else text
+
+
+def _address(peer: object) -> tuple[str, int | None]:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return str(peer[0]), int(peer[1])
+    return "", None
+
+
+def _elapsed_ms(start: float | None, end: float | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start) * 1000.0)
+
+
+def flow_to_exchange(flow: http.HTTPFlow, *, max_body_bytes: int) -> Exchange:
+    """The raw `Exchange` of a finished (or failed) HTTP flow, before any rules are applied."""
+    request = flow.request
+    response = flow.response
+    path, _, query = request.data.path.partition(b"?")
+    started_at = request.timestamp_start
+    ended_at: float | None = None
+    if response is not None and response.timestamp_end is not None:
+        ended_at = response.timestamp_end
+    elif flow.error is not None:
+        ended_at = flow.error.timestamp
+    client_address, client_port = _address(flow.client_conn.peername)
+    server_address, server_port = _address(flow.server_conn.peername or flow.server_conn.address)
+    websocket_messages: int | None = None
+    websocket_bytes: int | None = None
+    if flow.websocket is not None:
+        websocket_messages = len(flow.websocket.messages)
+        websocket_bytes = sum(len(message.content) for message in flow.websocket.messages)
+    request_headers = _headers(request.headers)
+    response_headers = _headers(response.headers) if response is not None else ()
+    return Exchange(
+        started_at=started_at,
+        method=_text(request.data.method),
+        scheme=request.scheme,
+        host=request_host(request),
+        port=request.port,
+        path=_text(path) or "/",
+        query=_text(query),
+        http_version=request.http_version,
+        request_headers=request_headers,
+        request_body=_body(request, request_headers, max_body_bytes),
+        status=response.status_code if response is not None else None,
+        reason=_text(response.data.reason) if response is not None else "",
+        response_headers=response_headers,
+        response_body=(
+            _body(response, response_headers, max_body_bytes) if response is not None else Body()
+        ),
+        duration_ms=_elapsed_ms(started_at, ended_at),
+        ttfb_ms=_elapsed_ms(started_at, response.timestamp_start if response else None),
+        client_address=client_address,
+        client_port=client_port,
+        server_address=server_address,
+        server_port=server_port,
+        error=flow.error.msg if flow.error is not None else None,
+        websocket_messages=websocket_messages,
+        websocket_bytes=websocket_bytes,
+    )

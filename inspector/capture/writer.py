@@ -1,0 +1,210 @@
+"""The writer thread: owns the only write connection and commits captured exchanges in batches.
+
+Proxy hooks hand exchanges over with `put()`, which never blocks. The thread commits every
+`flush_interval_s` or every `batch_rows` rows, whichever comes first; `close()` commits everything
+already handed over. A failing database (disk full, read-only, locked) is reported, retried with
+backoff, and finally dropped with a count: it never stops proxying and never hangs shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from inspector.model import Exchange
+from inspector.store import open_db, write_batch
+
+logger = logging.getLogger("inspector.capture")
+
+# Backoff between attempts at a batch the database refused; the batch is dropped after the last.
+_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0)
+# Memory bound for exchanges waiting on a slow or failing database: beyond it new ones are dropped.
+_MAX_PENDING_BYTES = 256 * 1024 * 1024
+_EXCHANGE_OVERHEAD_BYTES = 1024
+
+
+@dataclass
+class WriterStats:
+    written: int = 0
+    dropped: int = 0
+    failed_attempts: int = 0
+
+
+def _weight(exchange: Exchange) -> int:
+    return (
+        _EXCHANGE_OVERHEAD_BYTES
+        + len(exchange.request_body.content)
+        + len(exchange.response_body.content)
+    )
+
+
+class ExchangeWriter:
+    """A thread, fed through `put()`, that writes exchanges into one capture database."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        flush_interval_s: float = 0.25,
+        batch_rows: int = 500,
+        max_pending_bytes: int = _MAX_PENDING_BYTES,
+        retry_delays_s: Sequence[float] = _RETRY_DELAYS_S,
+    ) -> None:
+        self.db_path = db_path
+        self.flush_interval_s = flush_interval_s
+        self.batch_rows = batch_rows
+        self.max_pending_bytes = max_pending_bytes
+        self.retry_delays_s = tuple(retry_delays_s)
+        self.stats = WriterStats()
+        self._pending: list[Exchange] = []
+        self._pending_bytes = 0
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._closed = False
+        self._last_problem: str | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Open (create, migrate) the database and start the thread.
+
+        Raises `inspector.store.DatabaseError` for a database that cannot be used, before any
+        traffic is accepted.
+        """
+        self._conn = open_db(self.db_path)
+        self._thread = threading.Thread(target=self._run, name="inspector-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, exchange: Exchange) -> bool:
+        """Hand an exchange over for writing; never blocks. False when it had to be dropped.
+
+        Cheap by design: it wakes the thread only when a full batch is waiting, not per
+        exchange, so the proxy's event loop does not hand the GIL over on every request.
+        """
+        weight = _weight(exchange)
+        with self._lock:
+            accepted = not self._closed and (self._pending_bytes + weight <= self.max_pending_bytes)
+            if accepted:
+                self._pending_bytes += weight
+                self._pending.append(exchange)
+                full_batch = len(self._pending) == self.batch_rows
+            else:
+                self.stats.dropped += 1
+                dropped, closed = self.stats.dropped, self._closed
+        if accepted:
+            if full_batch:
+                self._wake.set()
+            return True
+        # Report the first drop for lack of room and then every thousandth, not every one.
+        if not closed and (dropped == 1 or dropped % 1000 == 0):
+            logger.error(
+                "The capture database %s is not keeping up; %d exchanges dropped so far.",
+                self.db_path,
+                dropped,
+            )
+        return False
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Write everything handed over so far, then stop the thread and close the database.
+
+        Waits at most `timeout_s`; a database that still refuses writes by then loses the rest,
+        and says how many.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                logger.error(
+                    "Gave up waiting for %s after %.0f s; exchanges not yet written are lost.",
+                    self.db_path,
+                    timeout_s,
+                )
+                return
+        if self._conn is not None:
+            self._conn.close()
+        if self.stats.dropped:
+            logger.error(
+                "%d captured exchanges could not be written to %s.",
+                self.stats.dropped,
+                self.db_path,
+            )
+
+    # The thread.
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
+            with self._lock:
+                # Everything put() accepted before close() is in this swap: both hold the lock.
+                pending, self._pending = self._pending, []
+                last_round = self._closed
+            for start in range(0, len(pending), self.batch_rows):
+                batch = pending[start : start + self.batch_rows]
+                self._write(batch)
+                with self._lock:
+                    self._pending_bytes -= sum(_weight(exchange) for exchange in batch)
+            if last_round:
+                return
+
+    def _write(self, batch: list[Exchange]) -> None:
+        assert self._conn is not None
+        attempt = 0
+        while True:
+            try:
+                write_batch(self._conn, batch)
+            except sqlite3.OperationalError as exc:
+                # Disk full, read-only file, locked or I/O error: worth retrying as is.
+                self.stats.failed_attempts += 1
+                self._problem(f"Cannot write to {self.db_path}: {exc}.")
+                give_up = attempt >= len(self.retry_delays_s) or (
+                    self._stopping.is_set() and attempt >= 1
+                )
+                if give_up:
+                    self._count_dropped(len(batch))
+                    logger.error(
+                        "Dropped %d captured exchanges that %s refused.",
+                        len(batch),
+                        self.db_path,
+                    )
+                    return
+                self._stopping.wait(self.retry_delays_s[attempt])
+                attempt += 1
+                continue
+            except Exception as exc:  # a record the database refuses as such
+                if len(batch) > 1:
+                    # Write one by one, so that only the offending exchange is lost.
+                    for exchange in batch:
+                        self._write([exchange])
+                    return
+                self._count_dropped(1)
+                logger.error(
+                    "Dropped one captured exchange that %s refused (%s).",
+                    self.db_path,
+                    type(exc).__name__,
+                )
+                return
+            self.stats.written += len(batch)
+            if self._last_problem is not None:
+                logger.warning("Writing to %s works again.", self.db_path)
+                self._last_problem = None
+            return
+
+    def _count_dropped(self, count: int) -> None:
+        with self._lock:  # put() counts its own drops from the proxy's thread
+            self.stats.dropped += count
+
+    def _problem(self, message: str) -> None:
+        if message != self._last_problem:
+            logger.error("%s Retrying; proxying continues.", message)
+            self._last_problem = message

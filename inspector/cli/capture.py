@@ -1,0 +1,149 @@
+"""`inspector capture`: the proxy, headless, recording into the capture database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from inspector.cli.app import db_option, main
+from inspector.errors import InspectorError
+
+
+class _CaptureDataLost(InspectorError):
+    exit_code = 1
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (on the default host) -> (host, port)."""
+    text = value.strip()
+    if text.isdigit():
+        host, port_text = "", text
+    else:
+        host, sep, port_text = text.rpartition(":")
+        if not sep or not port_text.isdigit():
+            raise ValueError(f"{value!r} is not HOST:PORT (for example 127.0.0.1:8080)")
+        host = host.strip("[]")
+    port = int(port_text)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} in {value!r} is outside 0-65535")
+    return host, port
+
+
+def _listen_callback(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    try:
+        return parse_listen(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _set_callback(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    for value in values:
+        key, sep, _ = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE (for example ssl_insecure=true)")
+    return values
+
+
+@main.command("capture")
+@db_option
+@click.option(
+    "--listen",
+    "listen",
+    metavar="HOST:PORT",
+    callback=_listen_callback,
+    help="Address the proxy listens on [default: 127.0.0.1:8080]. Port 0 picks a free port; "
+    "the line printed at start names the real one.",
+)
+@click.option(
+    "--mode",
+    metavar="MODE",
+    help="mitmproxy proxy mode: regular (default), reverse:URL, upstream:URL, socks5, ...",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file (TOML) [default: $INSPECTOR_CONFIG or config.toml in the user "
+    "config directory]; edits take effect while capturing.",
+)
+@click.option(
+    "--set",
+    "mitmproxy_options",
+    metavar="KEY=VALUE",
+    multiple=True,
+    callback=_set_callback,
+    help="Any mitmproxy option, e.g. --set ssl_insecure=true or --set confdir=DIR. Repeatable.",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a listen address other than loopback. Anyone who can reach it can then use "
+    "the proxy and read the traffic.",
+)
+@click.option(
+    "--forward",
+    "forward_names",
+    metavar="NAME",
+    multiple=True,
+    help="Forward exchanges live to a destination (readme, apitally, otlp, elasticsearch, or "
+    "an [export.NAME] table of the configuration), while capturing. Repeatable.",
+)
+@click.option(
+    "--exit-with-parent",
+    is_flag=True,
+    hidden=True,  # the app's own flag: a killed app must not leave its proxy running
+)
+def capture_command(
+    db_path: Path,
+    listen: tuple[str, int] | None,
+    mode: str | None,
+    config_path: Path | None,
+    mitmproxy_options: tuple[str, ...],
+    allow_remote: bool,
+    forward_names: tuple[str, ...],
+    exit_with_parent: bool,
+) -> None:
+    """Run the capture proxy without the window, recording into the database.
+
+    Prints one line, `Listening on HOST:PORT (MODE) -> DATABASE`, once the proxy accepts
+    connections. Stop it with Ctrl-C or SIGTERM: everything captured is committed first.
+    """
+    from inspector.capture.runner import ProxySettings, run_capture
+    from inspector.config import load_config
+    from inspector.exporters.forwarding import start_forwarders, stop_forwarders
+    from inspector.paths import default_config_path
+
+    host, port = listen if listen is not None else (None, None)
+    settings = ProxySettings(
+        db_path=db_path.expanduser(),
+        config_path=config_path,
+        listen_host=host or None,
+        listen_port=port,
+        mode=mode,
+        mitmproxy_options=mitmproxy_options,
+        allow_remote=allow_remote,
+        exit_with_parent=exit_with_parent,
+    )
+    forwarders = []
+    if forward_names:
+        config = load_config(config_path or default_config_path())
+        forwarders = start_forwarders(settings.db_path, forward_names, config)
+    try:
+        outcome = run_capture(settings)
+    finally:
+        # After the proxy stops, so the forwarders see the writer's last commit.
+        stop_forwarders(forwarders)
+    stats = outcome.stats
+    click.echo(f"Stopped; {stats.written} exchanges recorded into {settings.db_path}.", err=True)
+    if stats.dropped:
+        raise _CaptureDataLost(
+            f"{stats.dropped} captured exchanges could not be written to {settings.db_path}."
+        )
