@@ -1,0 +1,55 @@
+"""The README documents every command and every option: a new flag without docs fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from inspector.cli import main
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def _commands(group: click.Group, prefix: str) -> Iterator[tuple[str, click.Command]]:
+    for name, command in sorted(group.commands.items()):
+        if command.hidden:
+            continue
+        path = f"{prefix} {name}"
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _commands(command, path)
+
+
+COMMANDS = list(_commands(main, "inspector"))
+
+
+def test_there_are_commands_to_check() -> None:
+    assert len(COMMANDS) >= 2
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_command_is_documented(path: str, command: click.Command) -> None:
+    assert path in README, f"README does not mention `{path}`"
+
+
+OPTIONS = [
+    (path, flag)
+    for path, command in COMMANDS
+    for param in command.params
+    if isinstance(param, click.Option) and not param.hidden
+    for flag in param.opts
+    if flag.startswith("--")
+]
+
+
+@pytest.mark.parametrize(("path", "flag"), OPTIONS, ids=[f"{p} {f}" for p, f in OPTIONS])
+def test_option_is_documented(path: str, flag: str) -> None:
+    assert flag in README, f"README does not document {flag} of `{path}`"
+
+
+def test_environment_variables_are_documented() -> None:
+    for variable in ("INSPECTOR_DB", "INSPECTOR_CONFIG"):
+        assert variable in README
