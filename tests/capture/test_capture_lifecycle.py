@@ -65,7 +65,8 @@ def test_a_proxy_whose_app_was_killed_stops_and_keeps_what_it_captured(
     orphaned_parent.kill()  # like `kill -9` on the app: no chance to stop its child
     orphaned_parent.wait()
     wait_until(lambda: not _alive(child), timeout=20, what="the orphaned proxy to exit")
-    assert [e.path for e in exchanges_under(tmp_path / "capture.db", "/orphan/")] == ["/orphan/json"]
+    stored = exchanges_under(tmp_path / "capture.db", "/orphan/")
+    assert [exchange.path for exchange in stored] == ["/orphan/json"]
 
 
 def test_forward_sends_captured_exchanges_while_capturing(
