@@ -14,7 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-GOLDEN = Path("/work/shared/reference/golden")
+# Captures of the real SDKs' payloads (from the team's reference material), kept with the tests
+# so the suite does not depend on files outside the repository.
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def golden(name: str) -> dict[str, Any]:
