@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.config import load_config
+from inspector.errors import InspectorError
 from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.charts import ChartsPanel, EndpointsView
 from inspector.gui.database_files import replace_database
@@ -33,6 +35,8 @@ from inspector.gui.views.requests import RequestsView
 from inspector.gui.views.status_bar import InspectorStatusBar
 from inspector.gui.workers import QueryRunner
 from inspector.model import Exchange
+from inspector.openapi import OpenApiSpec
+from inspector.paths import default_config_path
 from inspector.store import DatabaseError, load_exchange, open_db
 from inspector.store.filters import MATCH_ALL, SqlFilter
 
@@ -90,6 +94,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsView(self)
         self.charts = ChartsPanel(self)
         self.endpoints = EndpointsView(self)
+        self.endpoints.spec = self._openapi_spec()
         self.status = InspectorStatusBar(self)
         self.setStatusBar(self.status)
         self._build_layout()
@@ -408,6 +413,20 @@ class MainWindow(QMainWindow):
             return "127.0.0.1:8080", Path("~/.mitmproxy").expanduser(), "regular"
         address = capture.address or capture.settings.listen
         return address, capture.settings.confdir, capture.settings.mode
+
+    def _openapi_spec(self) -> OpenApiSpec | None:
+        """The `[capture] openapi` spec of the configuration the proxy uses, if any.
+
+        A configuration that does not load names no spec here: the proxy reports the error.
+        """
+        configured = self.capture.settings.config_path if self.capture is not None else None
+        path = configured or default_config_path()
+        if path is None or not path.exists():
+            return None
+        try:
+            return load_config(path).openapi
+        except InspectorError:
+            return None
 
     def _connect_dialog_closed(self) -> None:
         self.connect_dialog = None

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from inspector.gui.capture_process import CaptureProcess, CaptureSettings
 from inspector.gui.main_window import Intervals, MainWindow
 from inspector.gui.models import requests as table
 from inspector.model import Consumer
@@ -236,3 +237,26 @@ def test_follow_newest_or_keep_reading_the_same_rows(
         add_exchanges(make_exchange(path="/newest", started_at=10_000))
     assert scroll.value() == 0
     assert window.request_model.index(0, table.PATH).data() == "/newest"
+
+
+def test_endpoints_tab_lists_the_spec_operations_nobody_called(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    capture_settings: CaptureSettings,
+    db_path: Path,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "openapi.yaml").write_text(
+        "openapi: 3.0.3\npaths:\n  /users/{userId}: {get: {}}\n  /health: {get: {}}\n"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('schema_version = 1\n[capture]\nopenapi = "openapi.yaml"\n')
+    conn = open_db(db_path)
+    write_batch(conn, [make_exchange(path="/users/7", endpoint="/users/{userId}")])
+    conn.close()
+    # The proxy is not started: the window reads the spec from the configuration it would use.
+    window = make_window(CaptureProcess(capture_settings.with_changes(config_path=config)))
+    window.views.setCurrentWidget(window.endpoints)
+    qtbot.waitUntil(lambda: len(window.endpoints.source.rows) == 2)
+    rows = {(row.endpoint, row.never_called) for row in window.endpoints.source.rows}
+    assert rows == {("/users/{userId}", False), ("/health", True)}
