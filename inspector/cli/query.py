@@ -19,6 +19,7 @@ from inspector.errors import InspectorError
 from inspector.store import open_db
 from inspector.store.filters import FilterError, SqlFilter, compile_filter
 from inspector.store.queries import compute_stats, count_requests, iter_requests
+from inspector.units import duration_text, size_text
 
 _SHOWN_WIDTH = 100  # the filter echoed under an error is clipped around the fault to this width
 
@@ -88,25 +89,11 @@ def _write_lines(lines: Iterable[str]) -> None:
 
 
 def format_duration(ms: float | None) -> str:
-    if ms is None:
-        return "-"
-    if ms < 100:
-        return f"{ms:.1f} ms"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    return f"{ms / 1000:.2f} s"
+    return duration_text(ms, missing="-")
 
 
 def format_bytes(size: float | None) -> str:
-    if size is None:
-        return "-"
-    if size < 1024:
-        return f"{size:.0f} B"
-    for unit in ("KiB", "MiB", "GiB"):
-        size /= 1024
-        if size < 1024 or unit == "GiB":
-            return f"{size:.1f} {unit}"
-    raise AssertionError("unreachable")
+    return size_text(size, missing="-")
 
 
 def _clip(text: str, width: int) -> str:

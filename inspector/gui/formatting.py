@@ -1,4 +1,4 @@
-"""How values read in the app: times, durations, sizes, addresses. Pure functions, no Qt."""
+"""How values read in the app: times and addresses (durations and sizes: inspector.units)."""
 
 from __future__ import annotations
 
@@ -34,29 +34,6 @@ def relative_time(epoch_s: float | None, now: float | None = None) -> str:
     if seconds < 86400:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} d ago"
-
-
-def duration(ms: float | None) -> str:
-    if ms is None:
-        return ""
-    if ms < 10:
-        return f"{ms:.1f} ms"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    return f"{ms / 1000:.2f} s"
-
-
-def size(count: int | None) -> str:
-    if count is None:
-        return ""
-    if count < 1024:
-        return f"{count} B"
-    value = float(count)
-    for unit in ("KB", "MB", "GB"):
-        value /= 1024
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-    return f"{value:.1f} TB"
 
 
 def authority(scheme: str, host: str, port: int) -> str:

@@ -7,13 +7,6 @@ from datetime import datetime
 from inspector.gui import formatting
 
 
-def test_durations_and_sizes_read_naturally() -> None:
-    assert [formatting.duration(v) for v in (None, 4.25, 38.4, 1534.0)] == ["", "4.2 ms", "38 ms",
-                                                                           "1.53 s"]  # fmt: skip
-    assert [formatting.size(v) for v in (0, 1023, 1536, 5 * 2**20)] == ["0 B", "1023 B", "1.5 KB",
-                                                                       "5.0 MB"]  # fmt: skip
-
-
 def test_times_show_the_date_only_when_not_today() -> None:
     now = datetime(2026, 11, 23, 15, 0).timestamp()
     assert formatting.clock_time(datetime(2026, 11, 23, 14, 3, 7, 123000).timestamp(), now) == (

@@ -20,6 +20,7 @@ from inspector.gui.workers import QueryRunner
 from inspector.openapi import OpenApiSpec
 from inspector.store.filters import MATCH_ALL, SqlFilter
 from inspector.store.stats import endpoint_stats
+from inspector.units import duration_text, size_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -79,17 +80,6 @@ def endpoint_filter_text(method: str, endpoint: str) -> str:
     return f"method:{method} endpoint:{value}"
 
 
-def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
-
-
-def _size(value: float) -> str:
-    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
-        if value >= scale:
-            return f"{value / scale:.1f} {unit}"
-    return f"{value:.0f} B"
-
-
 class EndpointsTableModel(QAbstractTableModel):
     HEADERS = ("Method", "Endpoint", "Requests", "Errors", "p50", "p95", "p99", "Avg request",
                "Avg response")  # fmt: skip
@@ -146,10 +136,10 @@ class EndpointsTableModel(QAbstractTableModel):
             rate = row.error_rate
             return "" if rate is None else f"{100 * rate:.1f} %"
         if column in (4, 5, 6):
-            return _ms((row.p50_ms, row.p95_ms, row.p99_ms)[column - 4])
+            return duration_text((row.p50_ms, row.p95_ms, row.p99_ms)[column - 4])
         if row.never_called:
             return ""
-        return _size(row.avg_request_bytes if column == 7 else row.avg_response_bytes)
+        return size_text(row.avg_request_bytes if column == 7 else row.avg_response_bytes)
 
     def _sort_key(self, row: EndpointRow, column: int) -> object:
         keys: tuple[object, ...] = (

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from inspector import units
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter, consumer_filter
@@ -272,5 +273,5 @@ def _display(row: ConsumerRow, column: int) -> str:
     if column == ERRORS:
         return formatting.percent(row.errors, row.requests) if row.errors else "0 %"
     if column == P95:
-        return formatting.duration(row.p95_ms)
+        return units.duration_text(row.p95_ms)
     return formatting.relative_time(row.last_seen)

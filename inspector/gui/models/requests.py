@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from inspector import units
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter
@@ -428,8 +429,8 @@ def _display(row: RequestRow, column: int) -> str:
     if column == STATUS:
         return "failed" if row.status is None else str(row.status)
     if column == DURATION:
-        return formatting.duration(row.duration_ms)
-    return formatting.size(row.response_bytes)
+        return units.duration_text(row.duration_ms)
+    return units.size_text(row.response_bytes)
 
 
 def _tooltip(row: RequestRow, column: int) -> str | None:

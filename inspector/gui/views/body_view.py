@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.gui import formatting, theme
+from inspector import units
+from inspector.gui import theme
 from inspector.model import Body
 
 REDACTED = "[REDACTED]"
@@ -141,14 +142,14 @@ class BodyView(QWidget):
         if body.content_type:
             notes.append(f"<b>{_escape(body.content_type)}</b>")
         if body.size:
-            notes.append(formatting.size(body.size))
+            notes.append(units.size_text(body.size))
             if body.wire_size and body.wire_size != body.size:
-                notes.append(f"{formatting.size(body.wire_size)} on the wire")
+                notes.append(f"{units.size_text(body.wire_size)} on the wire")
         warn = theme.color("fg_4xx").name()
         if body.truncated:
             notes.append(
                 f"<span style='color:{warn}'><b>truncated</b>: first "
-                f"{formatting.size(len(body.content))} of {formatting.size(body.size)} kept</span>"
+                f"{units.size_text(len(body.content))} of {units.size_text(body.size)} kept</span>"
             )
         if REDACTED.encode() in body.content:
             notes.append(f"<span style='color:{warn}'>secrets replaced by {REDACTED}</span>")

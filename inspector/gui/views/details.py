@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector import units
 from inspector.gui import formatting, theme
 from inspector.gui.curl import as_curl
 from inspector.gui.views.body_view import REDACTED, BodyView, monospace_font
@@ -43,10 +44,10 @@ def summary_html(exchange: Exchange, row_id: int | None = None) -> str:
         )
     rows: list[tuple[str, str]] = [
         ("Started", _escape(formatting.full_time(exchange.started_at))),
-        ("Duration", formatting.duration(exchange.duration_ms) or "—"),
-        ("First byte", formatting.duration(exchange.ttfb_ms) or "—"),
-        ("Request body", formatting.size(exchange.request_body.size)),
-        ("Response body", formatting.size(exchange.response_body.size)),
+        ("Duration", units.duration_text(exchange.duration_ms) or "—"),
+        ("First byte", units.duration_text(exchange.ttfb_ms) or "—"),
+        ("Request body", units.size_text(exchange.request_body.size)),
+        ("Response body", units.size_text(exchange.response_body.size)),
         ("Endpoint", f"{_escape(exchange.method)} {_escape(exchange.endpoint or exchange.path)}"),
         ("Protocol", _escape(exchange.http_version)),
     ]
@@ -68,7 +69,7 @@ def summary_html(exchange: Exchange, row_id: int | None = None) -> str:
     if exchange.websocket_messages is not None:
         rows.append(
             ("WebSocket", f"{exchange.websocket_messages} messages, "
-             f"{formatting.size(exchange.websocket_bytes or 0)}")
+             f"{units.size_text(exchange.websocket_bytes or 0)}")
         )  # fmt: skip
     if row_id is not None:
         rows.append(("Row", str(row_id)))
