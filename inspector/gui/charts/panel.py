@@ -74,6 +74,11 @@ class ChartsPanel(QWidget):
         self._clock = clock
         self._runner: QueryRunner | None = None
         self._filter = MATCH_ALL
+        # Pacing: a refresh that took T seconds waits 4 T before the next, so a chart over a
+        # million rows does not recompute back to back and starve the window.
+        self._submitted_at = 0.0
+        self._last_load_s = 0.0
+        self._loaded_at = 0.0
         self._custom: tuple[float, float] | None = None
         self._user_zoomed = False
         self.data: ChartData | None = None
@@ -155,6 +160,7 @@ class ChartsPanel(QWidget):
             return
         start, end = self.time_range()
         where, params = self._filter.where, self._filter.params
+        self._submitted_at = time.monotonic()
         self._runner.submit(
             "charts",
             lambda conn: load_chart_data(conn, where, params, start=start, end=end),
@@ -165,8 +171,11 @@ class ChartsPanel(QWidget):
     # -- internals -----------------------------------------------------------------------------
     def _on_tick(self) -> None:
         # Live ranges slide with the clock; a dragged range is fixed and only needs new rows.
-        if self._runner is not None and not self._runner.is_busy("charts") and self.isVisible():
-            self.refresh()
+        if self._runner is None or self._runner.is_busy("charts") or not self.isVisible():
+            return
+        if time.monotonic() - self._loaded_at < 4 * self._last_load_s:
+            return
+        self.refresh()
 
     def _on_range_chosen(self, index: int) -> None:
         if index < len(RANGES):
@@ -191,6 +200,8 @@ class ChartsPanel(QWidget):
         self.refresh()
 
     def _on_loaded(self, data: ChartData) -> None:
+        self._loaded_at = time.monotonic()
+        self._last_load_s = self._loaded_at - self._submitted_at
         self.data = data
         keep = self._user_zoomed
         self.latency.set_data(data, keep_view=keep)
