@@ -7,7 +7,6 @@ import io
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,14 +16,8 @@ import click
 
 from inspector.cli.app import db_option
 from inspector.cli.export import export_group
-from inspector.errors import InspectorError
+from inspector.exporters.files import ExportFileError, replacing_file
 from inspector.model import Exchange
-
-
-class ExportFileError(InspectorError):
-    """The output cannot be written: a run-time failure (exit status 1)."""
-
-    exit_code = 1
 
 
 def _selected(
@@ -69,23 +62,8 @@ def _output(target: str) -> Iterator[TextIO]:
         finally:
             stream.detach()  # leaves sys.stdout's buffer open for click and the interpreter
         return
-    path = Path(target)
-    if path.is_dir():
-        raise ExportFileError(f"{path} is a directory; give a file name with -o.")
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        # mkstemp creates the file readable by its owner only: exports hold captured traffic.
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as exc:
-        raise ExportFileError(f"Cannot write {path}: {exc.strerror}.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
+    with replacing_file(Path(target)) as handle:
+        yield handle
 
 
 def _run(

@@ -31,6 +31,7 @@ class CaptureSettings:
     mode: str = "regular"
     config_path: Path | None = None
     options: tuple[str, ...] = field(default=())  # --set K=V pairs, passed through
+    forward: tuple[str, ...] = ()  # [export.NAME] tables the proxy forwards to live
 
     def with_changes(self, **changes: object) -> CaptureSettings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -44,6 +45,8 @@ class CaptureSettings:
             args += ["--config", str(self.config_path)]
         for option in self.options:
             args += ["--set", option]
+        for name in self.forward:
+            args += ["--forward", name]
         return args
 
     @property

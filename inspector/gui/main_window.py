@@ -29,7 +29,9 @@ from inspector.gui.views.capture_bar import CaptureBar
 from inspector.gui.views.connect import ConnectDialog
 from inspector.gui.views.consumers import ConsumersView
 from inspector.gui.views.details import DetailsView
+from inspector.gui.views.export_dialog import ExportDialog, ExportScope, selected_ids
 from inspector.gui.views.filter_bar import FilterBar, quote_value
+from inspector.gui.views.forwarding import ForwardingControl, config_path_of, load_exports
 from inspector.gui.views.menus import add_menus, add_toolbar
 from inspector.gui.views.requests import RequestsView
 from inspector.gui.views.status_bar import InspectorStatusBar
@@ -52,6 +54,7 @@ class Intervals:
     debounce_ms: int = 250
     status_ms: int = 1000
     consumers_ms: int = 2000
+    forwarding_ms: int = 2000
 
 
 class MainWindow(QMainWindow):
@@ -97,6 +100,10 @@ class MainWindow(QMainWindow):
         self.endpoints.spec = self._openapi_spec()
         self.status = InspectorStatusBar(self)
         self.setStatusBar(self.status)
+        self.forwarding = ForwardingControl(
+            self, capture, self.runner, settings, self.status.forwarding,
+            lambda: self.db_path == self.capture_db, intervals.forwarding_ms,
+        )  # fmt: skip
         self._build_layout()
         self._build_actions()
         self._connect_signals()
@@ -192,6 +199,9 @@ class MainWindow(QMainWindow):
             "Copy as cURL", self.details.copy_as_curl, "Ctrl+Shift+C"
         )
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.export_action = self._action(
+            "Export…", self.show_export, "Ctrl+E", "Send requests to a service or write a file"
+        )
 
         self.capture_bar = CaptureBar(
             self.capture.settings.listen if self.capture else "127.0.0.1:8080",
@@ -204,10 +214,10 @@ class MainWindow(QMainWindow):
             self.connect_action, self.follow_action, self.clear_action, self.open_action,
         ])  # fmt: skip
         add_menus(self, [
-            ("&File", [self.open_action, self.live_action, self.clear_action, None,
-                       self.quit_action]),
+            ("&File", [self.open_action, self.live_action, self.export_action, self.clear_action,
+                       None, self.quit_action]),
             ("&Capture", [self.start_action, self.stop_action, self.restart_action,
-                          self.connect_action]),
+                          self.connect_action, None, self.forwarding.menu.menuAction()]),
             ("&View", [self.find_action, self.follow_action, self.copy_curl_action]),
         ])  # fmt: skip
 
@@ -428,6 +438,16 @@ class MainWindow(QMainWindow):
         except InspectorError:
             return None
 
+    def show_export(self) -> ExportDialog:
+        scope = ExportScope(selected_ids(self.requests_view), self.request_model.sql_filter,
+                            self.request_model.shown_count)  # fmt: skip
+        exports = load_exports(config_path_of(self.capture))
+        dialog = ExportDialog(self.db_path, scope, exports, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.before_shutdown.append(dialog.running.stop_and_wait)
+        dialog.show()
+        return dialog
+
     def _connect_dialog_closed(self) -> None:
         self.connect_dialog = None
 
@@ -549,6 +569,7 @@ class MainWindow(QMainWindow):
         self.request_model.set_live(False)
         self._status_timer.stop()
         self._consumers_timer.stop()
+        self.forwarding.stop()
         if self.capture is not None:
             self.capture.stop_and_wait()
         self.runner.wait_idle(5000)

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from inspector.gui.capture_process import CaptureProcess, CaptureSettings
 from inspector.gui.main_window import Intervals, MainWindow
 from inspector.gui.models import requests as table
+from inspector.gui.views.export_dialog import selected_ids
 from inspector.model import Consumer
 from inspector.store import open_db, write_batch
 from inspector.testing.factories import make_exchange
@@ -260,3 +261,14 @@ def test_endpoints_tab_lists_the_spec_operations_nobody_called(
     qtbot.waitUntil(lambda: len(window.endpoints.source.rows) == 2)
     rows = {(row.endpoint, row.never_called) for row in window.endpoints.source.rows}
     assert rows == {("/users/{userId}", False), ("/health", True)}
+
+
+def test_several_requests_can_be_selected_for_export(qtbot: QtBot, window: MainWindow) -> None:
+    view = window.requests_view
+    view.selectRow(0)
+    qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    chosen = selected_ids(view)
+    assert len(chosen) == 2
+    rows = {window.request_model.row_at(i).id: window.request_model.row_at(i).path for i in (0, 1)}
+    assert set(chosen) == set(rows)  # the two newest: /orders/7 and /users/2
+    assert set(rows.values()) == {"/orders/7", "/users/2"}

@@ -29,7 +29,9 @@ class RequestsView(QTableView):
         self.setModel(model)
         self.setObjectName("requestsTable")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Many rows: the export dialog can send "the selected requests"; details follow the
+        # current row.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(columns.TIME, Qt.SortOrder.DescendingOrder)
         self.setWordWrap(False)

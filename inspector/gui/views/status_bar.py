@@ -7,8 +7,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from inspector.gui import formatting, theme
+from inspector import units
+from inspector.gui import theme
 from inspector.gui.capture_process import CaptureState
+from inspector.gui.views.forwarding import ForwardingStatus
 
 
 def database_bytes(path: Path) -> int:
@@ -29,7 +31,9 @@ class InspectorStatusBar(QStatusBar):
         self.counts.setObjectName("counts")
         self.rate = QLabel(self)
         self.database = QLabel(self)
+        self.forwarding = ForwardingStatus(self)
         self.addWidget(self.capture, 1)
+        self.addPermanentWidget(self.forwarding)
         for label in (self.counts, self.rate, self.database):
             self.addPermanentWidget(label)
 
@@ -55,6 +59,6 @@ class InspectorStatusBar(QStatusBar):
         self.rate.setText(f"{per_second:.1f} req/s")
 
     def set_database(self, path: Path, read_only: bool) -> None:
-        size = formatting.size(database_bytes(path))
+        size = units.size_text(database_bytes(path))
         self.database.setText(f"{path.name} · {size}" + (" · read-only" if read_only else ""))
         self.database.setToolTip(str(path))

@@ -1,0 +1,145 @@
+"""Exports run off the GUI thread: the worker thread, and one job per kind of destination."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+
+from inspector.errors import InspectorError
+from inspector.exporters.delivery import DeliveryReport, ServiceExporter
+from inspector.exporters.files import replacing_file
+from inspector.model import Exchange
+
+FILE_DESTINATIONS = {"har": "HAR 1.2 file", "ndjson": "NDJSON file"}
+
+
+class ExportWorker(QThread):
+    """Runs one export off the GUI thread; signals carry ints and strs only."""
+
+    total_known = Signal(int)
+    progressed = Signal(int)
+    done = Signal(str, bool)  # the result line, success
+
+    def __init__(self, job: Callable[[ExportWorker], tuple[str, bool]]) -> None:
+        super().__init__()
+        self._job = job
+        self.stop_event = threading.Event()
+        self._stop_hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def on_stop(self, hook: Callable[[], None]) -> None:
+        """Call `hook` on stop(), at once if stop() already came."""
+        with self._lock:
+            self._stop_hooks.append(hook)
+            stopped = self.stop_event.is_set()
+        if stopped:
+            hook()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stop_event.set()
+            hooks = list(self._stop_hooks)
+        for hook in hooks:
+            hook()
+
+    def run(self) -> None:
+        try:
+            message, ok = self._job(self)
+        except InspectorError as exc:
+            message, ok = f"Export failed: {exc}", False
+        except Exception as exc:  # a worker must never take the app down; the dialog says it
+            message, ok = f"Export failed: {type(exc).__name__}: {exc}", False
+        self.done.emit(message, ok)
+
+
+def service_job(
+    db_path: Path,
+    exporter: ServiceExporter,
+    where: str,
+    params: tuple[object, ...],
+    resend: bool,
+    skip_hint: str = "",
+) -> Callable[[ExportWorker], tuple[str, bool]]:
+    def job(worker: ExportWorker) -> tuple[str, bool]:
+        from inspector.exporters.export_run import ExportRun
+
+        run = ExportRun(db_path, exporter, where=where, params=params, resend_all=resend)
+        worker.on_stop(run.stop)
+        worker.total_known.emit(run.total())
+        return service_result(exporter.title, run.run(worker.progressed.emit), skip_hint)
+
+    return job
+
+
+def service_result(title: str, report: DeliveryReport, skip_hint: str = "") -> tuple[str, bool]:
+    counts = report.summary()
+    if report.error is not None:
+        return f"Stopped ({counts}): {report.error}", False
+    if report.interrupted:
+        return f"Cancelled: {counts} before stopping.", False
+    if report.examined == 0:
+        return f"{title}: nothing to send (nothing new since the last export).", True
+    failures = f" First refusal: {report.failures[0]}" if report.failures else ""
+    hint = skip_hint if report.skipped and not report.sent else ""
+    return f"{title}: {counts}.{failures}{hint}", report.failed == 0
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def file_job(
+    db_path: Path, kind: str, output: Path, where: str, params: tuple[object, ...]
+) -> Callable[[ExportWorker], tuple[str, bool]]:
+    def job(worker: ExportWorker) -> tuple[str, bool]:
+        from inspector.exporters.har import write_har
+        from inspector.exporters.ndjson import write_ndjson
+        from inspector.store import iter_exchanges, open_db
+
+        conn = open_db(db_path, readonly=True)
+        try:
+            sql = f"SELECT count(*) FROM exchanges e LEFT JOIN consumers c ON c.id = e.consumer_id WHERE ({where})"  # noqa: E501
+            worker.total_known.emit(int(conn.execute(sql, params).fetchone()[0]))
+
+            def rows() -> Iterator[tuple[int, Exchange]]:
+                for done, row in enumerate(iter_exchanges(conn, where=where, params=params), 1):
+                    if worker.stop_event.is_set():
+                        raise _Cancelled
+                    yield row
+                    if done % 200 == 0:
+                        worker.progressed.emit(200)
+
+            try:
+                with replacing_file(output) as out:
+                    if kind == "har":
+                        written = write_har(out, (exchange for _, exchange in rows()))
+                    else:
+                        written = write_ndjson(out, rows())
+            except _Cancelled:
+                return f"Cancelled: {output.name} was not written.", False
+            except OSError as exc:
+                return f"Cannot write {output}: {exc.strerror or exc}.", False
+        finally:
+            conn.close()
+        worker.progressed.emit(written % 200)
+        plural = "exchange" if written == 1 else "exchanges"
+        return f"Wrote {written:,} {plural} to {output} as {FILE_DESTINATIONS[kind]}.", True
+
+    return job
+
+
+class RunningExport:
+    """The dialog's current run, outside Qt's ownership: the window can stop it on quit even
+    when the dialog is gone, so no thread outlives the app."""
+
+    def __init__(self) -> None:
+        self.worker: ExportWorker | None = None
+
+    def stop_and_wait(self) -> None:
+        worker = self.worker
+        if worker is not None:
+            worker.stop()
+            worker.wait()
