@@ -40,7 +40,7 @@ _NDJSON = frozenset({"application/x-ndjson", "application/jsonl", "application/j
 _REDACTED_JSON = json.dumps(REDACTED)
 
 # Fallback patterns. Keys are bounded so that a pathological body cannot make them slow.
-_JSON_KEY = re.compile(r'"((?:[^"\\\n]|\\.)+)"\s*:\s*')
+_COLON = re.compile(r"\s*:\s*")
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _JSON_SCALAR = re.compile(r"[^,}\]\s]*")
 _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[{}\[\]]', re.DOTALL)
@@ -244,25 +244,30 @@ class BodyRedactor:
         return self._mask(text) if self._mask.active else text
 
     def _json_pairs(self, text: str) -> str:
+        """Redact the values of denied keys in JSON that does not parse (cut off, broken).
+
+        The scan moves string by string and always resumes outside a string, so every quote it
+        meets opens one: a key-like regex alone loses step on values such as `":"` and then
+        misses the keys that follow.
+        """
         if '"' not in text:
             return text
         verdict = self._rules.verdict
         pieces: list[str] = []
         copied = position = 0
-        while True:
-            match = _JSON_KEY.search(text, position)
-            if match is None:
-                break
-            key = match.group(1)
+        while (string := _JSON_STRING.search(text, position)) is not None:
+            position = string.end()
+            colon = _COLON.match(text, position)
+            if colon is None or not string.group().endswith('"') or len(string.group()) < 2:
+                continue  # a value, not a key (or a string cut off by truncation)
+            key = string.group()[1:-1]
             if "\\" in key:
                 with contextlib.suppress(ValueError):
-                    key = json.loads(f'"{key}"')
-            start = match.end()
+                    key = json.loads(string.group())
+            start = colon.end()
             ruling = verdict(key)
-            is_container = text[start : start + 1] in ("{", "[")
-            if ruling == KEEP or (ruling == NOT_ALLOWED and is_container):
-                # Skip over a kept string so that its content is not read as keys.
-                position = _json_value_end(text, start) if text[start : start + 1] == '"' else start
+            if ruling == KEEP or (ruling == NOT_ALLOWED and text[start : start + 1] in ("{", "[")):
+                position = start  # read on into the value: nested keys get their own ruling
                 continue
             end = _json_value_end(text, start)
             pieces.append(text[copied:start])
