@@ -1,4 +1,4 @@
-"""Fixtures for the service exporter tests: a scripted local HTTP server."""
+"""Fixtures for the service exporter tests: a scripted local HTTP server, the HTTP transport."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from collections.abc import Iterator
 import pytest
 from service_support import ScriptedServer, running
 
+from inspector.exporters.transport import HttpxTransport
+
 
 @pytest.fixture
 def server() -> Iterator[ScriptedServer]:
     yield from running(ScriptedServer())
+
+
+@pytest.fixture
+def transport() -> Iterator[HttpxTransport]:
+    transport = HttpxTransport()
+    yield transport
+    transport.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -78,13 +77,6 @@ def golden_traffic() -> list[Exchange]:
             duration_ms=2.8467319998526364,
         ),
     ]  # fmt: skip
-
-
-@pytest.fixture
-def transport() -> Iterator[HttpxTransport]:
-    transport = HttpxTransport()
-    yield transport
-    transport.close()
 
 
 def run(

@@ -63,13 +63,6 @@ def cluster() -> Iterator[tuple[FakeCluster, ScriptedServer]]:
     yield from ((fake, s) for s in running(ScriptedServer(default=fake)))
 
 
-@pytest.fixture
-def transport() -> Iterator[HttpxTransport]:
-    transport = HttpxTransport()
-    yield transport
-    transport.close()
-
-
 def run(
     db: sqlite3.Connection, server: ScriptedServer, transport: HttpxTransport, **options: Any
 ) -> DeliveryReport:

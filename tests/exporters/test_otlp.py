@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import math
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -94,13 +93,6 @@ def test_a_failed_exchange_is_an_error_span() -> None:
     assert "http.response.status_code" not in attributes
     assert attributes["error.type"] == "connection_error"
     assert span.status.message == "Connection refused"
-
-
-@pytest.fixture
-def transport() -> Iterator[HttpxTransport]:
-    transport = HttpxTransport()
-    yield transport
-    transport.close()
 
 
 def run(

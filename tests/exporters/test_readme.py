@@ -7,10 +7,8 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from service_support import FakeClock, ScriptedServer, golden, structure_diff
@@ -68,13 +66,6 @@ def golden_traffic() -> list[Exchange]:
                                content_type="text/html; charset=utf-8"),
         ),
     ]  # fmt: skip
-
-
-@pytest.fixture
-def transport() -> Iterator[HttpxTransport]:
-    transport = HttpxTransport()
-    yield transport
-    transport.close()
 
 
 def run(

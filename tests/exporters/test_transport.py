@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 from service_support import ScriptedServer
@@ -15,13 +14,6 @@ from inspector.exporters.transport import (
     TransportError,
     redact_url,
 )
-
-
-@pytest.fixture
-def transport() -> Iterator[HttpxTransport]:
-    transport = HttpxTransport()
-    yield transport
-    transport.close()
 
 
 def test_sends_headers_and_body_and_reads_the_answer(
