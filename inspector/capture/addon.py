@@ -50,12 +50,16 @@ def _needs_streaming(message: http.Message, max_body_bytes: int) -> bool:
 class Recorder:
     """Records HTTP exchanges into an API Inspector database, applying its configuration."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, close_writer_when_done: bool = True) -> None:
         self.writer: ExchangeWriter | None = None
         self._watcher: ConfigWatcher | None = None
         self._reported_config_error: str | None = None
         # Upgraded flows are written when their WebSocket ends, with its message counts.
         self._open_websockets: dict[str, http.HTTPFlow] = {}
+        # Inside mitmdump the writer closes with the `done` hook. `inspector capture` closes it
+        # later, once the event loop is gone: connections still open at `done` can complete an
+        # exchange (and answer their client) while asyncio winds them down.
+        self._close_writer_when_done = close_writer_when_done
 
     def load(self, loader: Loader) -> None:
         loader.add_option(
@@ -110,6 +114,8 @@ class Recorder:
             writer.start()
         except DatabaseError as exc:
             raise exceptions.OptionsError(str(exc)) from None  # type: ignore[no-untyped-call]
+        if self._watcher is not None:
+            writer.set_retention(self._watcher.current().capture.retention)
         if self.writer is not None:
             self.writer.close()
         self.writer = writer
@@ -120,6 +126,9 @@ class Recorder:
             self._open_config()
             assert self._watcher is not None
         config = self._watcher.current()
+        if self.writer is not None:
+            # Hot-reloaded limits reach the writer thread, which prunes between its batches.
+            self.writer.set_retention(config.capture.retention)
         problem = self._watcher.last_error
         if problem is not None and problem != self._reported_config_error:
             logger.warning("API Inspector configuration: %s", problem)
@@ -170,6 +179,11 @@ class Recorder:
         for flow in list(self._open_websockets.values()):
             self._record(flow)
         self._open_websockets.clear()
+        if self._close_writer_when_done:
+            self.close_writer()
+
+    def close_writer(self) -> None:
+        """Commit every exchange handed over so far and close the database."""
         if self.writer is not None:
             self.writer.close()
             logger.info(

@@ -4,6 +4,8 @@ Proxy hooks hand exchanges over with `put()`, which never blocks. The thread com
 `flush_interval_s` or every `batch_rows` rows, whichever comes first; `close()` commits everything
 already handed over. A failing database (disk full, read-only, locked) is reported, retried with
 backoff, and finally dropped with a count: it never stops proxying and never hangs shutdown.
+Between batches the thread also prunes by the capture's retention limits (store.retention), one
+small batch at a time, so pruning never holds up the proxy or readers for long.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspector.config.settings import Retention
 from inspector.model import Exchange
 from inspector.store import open_db, write_batch
+from inspector.store.retention import Pruner
 
 logger = logging.getLogger("inspector.capture")
 
@@ -53,6 +57,7 @@ class ExchangeWriter:
         batch_rows: int = 500,
         max_pending_bytes: int = _MAX_PENDING_BYTES,
         retry_delays_s: Sequence[float] = _RETRY_DELAYS_S,
+        pruner: Pruner | None = None,
     ) -> None:
         self.db_path = db_path
         self.flush_interval_s = flush_interval_s
@@ -60,6 +65,8 @@ class ExchangeWriter:
         self.max_pending_bytes = max_pending_bytes
         self.retry_delays_s = tuple(retry_delays_s)
         self.stats = WriterStats()
+        self.pruner = pruner if pruner is not None else Pruner()
+        self._prune_problem: str | None = None
         self._pending: list[Exchange] = []
         self._pending_bytes = 0
         self._wake = threading.Event()
@@ -109,6 +116,10 @@ class ExchangeWriter:
             )
         return False
 
+    def set_retention(self, retention: Retention) -> None:
+        """Apply (possibly hot-reloaded) retention limits from the thread's next pruning step."""
+        self.pruner.retention = retention
+
     def close(self, timeout_s: float = 30.0) -> None:
         """Write everything handed over so far, then stop the thread and close the database.
 
@@ -132,6 +143,7 @@ class ExchangeWriter:
                 return
         if self._conn is not None:
             self._conn.close()
+        self.pruner.report(final=True)
         if self.stats.dropped:
             logger.error(
                 "%d captured exchanges could not be written to %s.",
@@ -143,7 +155,8 @@ class ExchangeWriter:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait(self.flush_interval_s)
+            # While pruning has work left, only pick up what is pending between its batches.
+            self._wake.wait(0 if self.pruner.busy else self.flush_interval_s)
             self._wake.clear()
             with self._lock:
                 # Everything put() accepted before close() is in this swap: both hold the lock.
@@ -156,6 +169,20 @@ class ExchangeWriter:
                     self._pending_bytes -= sum(_weight(exchange) for exchange in batch)
             if last_round:
                 return
+            self._prune()
+
+    def _prune(self) -> None:
+        """One pruning step (a check when due, at most one small batch); never raises."""
+        assert self._conn is not None
+        try:
+            self.pruner.step(self._conn)
+        except sqlite3.Error as exc:
+            message = f"Cannot prune {self.db_path}: {exc}."
+            if message != self._prune_problem:
+                logger.error("%s Retrying later; capture continues.", message)
+                self._prune_problem = message
+            return
+        self._prune_problem = None
 
     def _write(self, batch: list[Exchange]) -> None:
         assert self._conn is not None

@@ -32,7 +32,7 @@ def parse_size_mb(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Retention:
-    """How much history to keep. Parsed and stored only: pruning is a later issue."""
+    """How much history to keep; capture prunes beyond it (inspector.store.retention)."""
 
     max_age_seconds: int | None = None
     max_exchanges: int | None = None

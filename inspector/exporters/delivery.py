@@ -10,6 +10,7 @@ and items carry stable ids, so a rerun or a retry never loses or duplicates anyt
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import sqlite3
@@ -137,9 +138,44 @@ class DeliveryReport:
         return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
 
 
-def service_message(response: HttpResponse, limit: int = 300) -> str:
-    """The service's own explanation of an error, shortened to one line."""
+# Headers that never carry a credential; every other header value we sent is treated as one.
+_PLAIN_HEADERS = frozenset(
+    {"accept", "accept-encoding", "content-encoding", "content-length", "content-type",
+     "user-agent", "host", "connection"}
+)  # fmt: skip
+_MIN_SECRET_CHARS = 6
+
+
+def _credential_forms(request: HttpRequest) -> list[str]:
+    """What of the request's credentials a service might echo: whole header values, their
+    words (the token after "Bearer"), and base64-decoded Basic parts; longest first."""
+    forms: set[str] = set()
+    for name, value in request.headers:
+        if name.lower() in _PLAIN_HEADERS:
+            continue
+        words = [value, *value.split()]
+        for word in list(words):
+            try:
+                decoded = base64.b64decode(word, validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue
+            words += [decoded, *decoded.split(":")]
+        forms.update(word for word in words if len(word) >= _MIN_SECRET_CHARS)
+    return sorted(forms, key=len, reverse=True)
+
+
+def service_message(
+    response: HttpResponse, limit: int = 300, *, sent: HttpRequest | None = None
+) -> str:
+    """The service's own explanation of an error, shortened to one line.
+
+    Services sometimes echo the credential they refused ("bad key: Basic ..."): every form of
+    the credentials in `sent` is masked, before shortening, so that none reaches a log.
+    """
     text = response.text.strip()
+    if sent is not None:
+        for secret in _credential_forms(sent):
+            text = text.replace(secret, "[redacted]")
     try:
         data = json.loads(text)
     except ValueError:
@@ -215,10 +251,12 @@ class Deliverer:
         if response.status in (401, 403):
             return CredentialRejected(
                 f"{title} refused the credential (HTTP {response.status}: "
-                f"{service_message(response, 160)}). Check {self.exporter.credential_hint}."
+                f"{service_message(response, 160, sent=request)}). "
+                f"Check {self.exporter.credential_hint}."
             )
         return ServiceRejected(
-            f"{title} refused the request (HTTP {response.status}): {service_message(response)}",
+            f"{title} refused the request (HTTP {response.status}): "
+            f"{service_message(response, sent=request)}",
             response.status,
         )
 
@@ -251,7 +289,8 @@ class Deliverer:
                     request = verdict.resend
                     reason = "the service asked to resend some items"
                 elif response.status in RETRYABLE_STATUSES:
-                    reason = f"HTTP {response.status}: {service_message(response, 160)}"
+                    message = service_message(response, 160, sent=request)
+                    reason = f"HTTP {response.status}: {message}"
                     delay = retry_after_s(response.headers.get("retry-after"), self.wall_clock())
                 else:
                     raise self._stop_for_status(request, response)

@@ -36,7 +36,8 @@ def _check_is_sqlite(conn: sqlite3.Connection, path: Path) -> None:
 def _create_private_file(path: Path) -> None:
     """Create the file readable by its owner only: captures hold other people's traffic."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # A folder we create (the user data directory) is private too; existing ones are kept.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"Cannot create {path}: {path.parent} is not a directory.") from exc
     try:
