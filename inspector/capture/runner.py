@@ -197,7 +197,9 @@ def _install_stderr_log() -> logging.Handler:
     return handler
 
 
-async def _run(settings: ProxySettings, stderr_log: logging.Handler) -> CaptureOutcome:
+async def _run(
+    settings: ProxySettings, stderr_log: logging.Handler, recorder: Recorder
+) -> CaptureOutcome:
     # mitmproxy's master, addon manager and option updates are untyped: Any at this boundary.
     opts: Any = options.Options()
     master: Any = DumpMaster(opts, with_termlog=False, with_dumper=False)
@@ -206,7 +208,6 @@ async def _run(settings: ProxySettings, stderr_log: logging.Handler) -> CaptureO
     if errorcheck is not None:
         errorcheck.finish()
         master.addons.remove(errorcheck)
-    recorder = Recorder()
     reporter = StartupReporter(settings.db_path)
     stderr_log.addFilter(reporter.allows_on_stderr)
     master.addons.add(recorder, reporter)
@@ -242,6 +243,7 @@ async def _run(settings: ProxySettings, stderr_log: logging.Handler) -> CaptureO
         raise
 
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_quiet_cancellations)
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, master.shutdown)
     watchdog = (
@@ -256,6 +258,14 @@ async def _run(settings: ProxySettings, stderr_log: logging.Handler) -> CaptureO
         raise CaptureStartError(reporter.failure)
     assert recorder.writer is not None
     return CaptureOutcome(listen_address=reporter.listen_address, stats=recorder.writer.stats)
+
+
+def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    # Connections still open at shutdown are cancelled when the loop closes; asyncio's stream
+    # callback then logs each cancellation as an error with a traceback: noise, not a failure.
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
 
 
 async def _stop_when_orphaned(master: Any, interval_s: float = 0.5) -> None:
@@ -276,7 +286,11 @@ def run_capture(settings: ProxySettings) -> CaptureOutcome:
     CaptureStartError (exit status 1) when the proxy cannot listen.
     """
     handler = _install_stderr_log()
+    recorder = Recorder(close_writer_when_done=False)
     try:
-        return asyncio.run(_run(settings, handler))
+        return asyncio.run(_run(settings, handler, recorder))
     finally:
+        # After asyncio.run has wound down the connections still open at shutdown: an exchange
+        # one of them completes on the way out (its client got the answer) is committed too.
+        recorder.close_writer()
         logging.getLogger().removeHandler(handler)

@@ -32,6 +32,9 @@ class HarImportError(InspectorError):
     """A HAR file that cannot be imported; the message names the file and the position."""
 
 
+_MIN_INTEGER, _MAX_INTEGER = -(2**63), 2**63 - 1
+
+
 class _Fields:
     """A JSON object with its path in the document, so every error can say where it is."""
 
@@ -67,13 +70,15 @@ class _Fields:
         if default is not None and not self.has(key):
             return default
         value = self.raw(key)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise _Invalid(self.at(key), f"expected a number, got {_kind(value)}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise _Invalid(self.at(key), "expected a finite number")
+        return number
 
     def integer(self, key: str, default: int | None = None) -> int:
         if default is not None and not self.has(key):
@@ -81,6 +86,9 @@ class _Fields:
         value = self.raw(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Invalid(self.at(key), f"expected an integer, got {_kind(value)}")
+        if not _MIN_INTEGER <= value <= _MAX_INTEGER:
+            # SQLite stores 64-bit integers; a larger one would fail the import half-way.
+            raise _Invalid(self.at(key), "expected an integer that fits in 64 bits")
         return value
 
     def optional_number(self, key: str) -> float | None:

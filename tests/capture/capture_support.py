@@ -19,6 +19,8 @@ from inspector.model import Exchange
 from inspector.store import iter_exchanges, open_db
 
 T = TypeVar("T")
+# The body cap the capture fixtures configure: small, so truncation is cheap to exercise.
+MAX_BODY_BYTES = 64 * 1024
 REPO = Path(__file__).resolve().parents[2]
 _LISTENING = re.compile(r"^Listening on (?P<host>\[[^\]]+\]|[^:\s]+):(?P<port>\d+) ")
 _MITMDUMP_LISTENING = re.compile(r"listening at (?P<host>[^\s:]+):(?P<port>\d+)")

@@ -9,10 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from capture_servers import Upstream, plain_upstream, tls_upstream
-from capture_support import ProxyProcess, start_capture
-
-# Small enough that "large" bodies stay cheap to send in tests.
-MAX_BODY_BYTES = 64 * 1024
+from capture_support import MAX_BODY_BYTES, ProxyProcess, start_capture
 
 
 @pytest.fixture(scope="session")

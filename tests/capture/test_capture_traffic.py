@@ -11,8 +11,7 @@ import pytest
 import wsproto
 import wsproto.events
 from capture_servers import BINARY, ENCODERS, PAYLOAD, Upstream
-from capture_support import ProxyProcess, wait_for_exchanges
-from conftest import MAX_BODY_BYTES
+from capture_support import MAX_BODY_BYTES, ProxyProcess, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

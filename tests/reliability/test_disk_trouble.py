@@ -1,0 +1,143 @@
+"""Disk trouble: a full disk or a read-only database is reported, and proxying goes on."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from capture_servers import Upstream
+from capture_support import REPO, ProxyProcess, exchanges_under, start_capture, wait_until
+
+from inspector.store import open_db
+
+pytestmark = [pytest.mark.capture, pytest.mark.timeout(60)]
+
+DISK_BYTES = 4 * 1024 * 1024
+REQUESTS = 20
+BODY = b"x" * 16 * 1024
+
+
+def _mount(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["mount", *args], capture_output=True, text=True, timeout=10)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 4 MB filesystem (tmpfs), so that "disk full" and "read-only" are the kernel's."""
+    directory = tmp_path / "disk"
+    directory.mkdir()
+    mounted = _mount("-t", "tmpfs", "-o", f"size={DISK_BYTES}", "tmpfs", str(directory))
+    if mounted.returncode != 0:
+        pytest.skip(f"disk trouble needs root to mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=10)
+
+
+def _fill(directory: Path) -> Path:
+    """Take every free byte of the filesystem with one file; return it."""
+    ballast = directory / "ballast"
+    with ballast.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return ballast
+
+
+def _send_all(proxy: ProxyProcess, upstream: Upstream, prefix: str) -> None:
+    with httpx.Client(proxy=proxy.url, timeout=10) as http:
+        for i in range(REQUESTS):
+            response = http.post(upstream.url(f"{prefix}/{i}/echo"), content=BODY)
+            assert response.status_code == 200 and response.content == BODY
+
+
+def _stop(proxy: ProxyProcess) -> int:
+    try:
+        return int(proxy.stop(timeout=30))
+    finally:
+        if proxy.process.poll() is None:
+            proxy.stop(signal.SIGKILL)
+
+
+def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_is_room(
+    tmp_path: Path, small_disk: Path, upstream: Upstream
+) -> None:
+    db_path = small_disk / "capture.db"
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        ballast = _fill(small_disk)
+        _send_all(proxy, upstream, "/full")
+        wait_until(lambda: "full" in proxy.text("stderr"), timeout=15, what="a disk-full report")
+        stderr = proxy.text("stderr")
+        assert f"Cannot write to {db_path}" in stderr and "proxying continues" in stderr, stderr
+        # Room again: the writer's retries land what it was holding, nothing lost.
+        os.unlink(ballast)
+        wait_until(
+            lambda: len(exchanges_under(db_path, "/full/")) == REQUESTS,
+            timeout=20,
+            what="the held exchanges to be written once the disk has room",
+        )
+        wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+    finally:
+        code = _stop(proxy)
+    assert code == 0, proxy.text("stderr")
+    conn = open_db(db_path, readonly=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+def test_a_disk_that_stays_full_does_not_hang_the_stop_which_says_what_was_lost(
+    tmp_path: Path, small_disk: Path, upstream: Upstream
+) -> None:
+    db_path = small_disk / "capture.db"
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        _fill(small_disk)
+        _send_all(proxy, upstream, "/stuck")
+        wait_until(lambda: "full" in proxy.text("stderr"), timeout=15, what="a disk-full report")
+    finally:
+        code = _stop(proxy)
+    stderr = proxy.text("stderr")
+    assert code == 1, stderr
+    lost = re.search(
+        r"Error: (\d+) captured exchanges could not be written to (.+)\.$", stderr, re.M
+    )
+    assert lost is not None and lost.group(2) == str(db_path), stderr
+    assert "Traceback" not in stderr, stderr
+    # Every exchange is accounted for: stored, or counted in the message.
+    assert len(exchanges_under(db_path, "/stuck/")) + int(lost.group(1)) == REQUESTS
+
+
+def test_a_read_only_database_is_refused_at_start_naming_the_file(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    db_path = small_disk / "capture.db"
+    open_db(db_path).close()
+    # chmod does not stop root, and a filesystem with files open for writing cannot be remounted
+    # read-only: make it read-only before capture opens the database.
+    remounted = _mount("-o", "remount,ro", str(small_disk))
+    assert remounted.returncode == 0, remounted.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "inspector", "capture", "--db", str(db_path),
+         "--listen", "127.0.0.1:0", "--set", f"confdir={tmp_path / 'mitmproxy'}"],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"Error: {db_path} is not writable; choose another file with --db."
+    ), run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
