@@ -7,27 +7,20 @@ parameter, and an anonymous client. `resources/demo-config.toml` names them.
 
 from __future__ import annotations
 
-import base64
-import json
 import random
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from inspector.testing.tokens import basic_auth, make_jwt
+
 # One demo password for every demo account; the sample API accepts it at /login.
 DEMO_PASSWORD = "demo"
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def demo_jwt(*, sub: str, name: str, email: str) -> str:
     """An unsigned-looking demo JWT (never verified by anyone) carrying name and e-mail claims."""
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": sub, "name": name, "email": email, "iat": 1_790_000_000}
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    return f"{header}.{payload}.{_b64url(b'demo-signature-not-verified')}"
+    return make_jwt({"sub": sub, "name": name, "email": email, "iat": 1_790_000_000})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +105,7 @@ def client_headers(client: DemoClient) -> dict[str, str]:
     elif client.auth == "bearer":
         headers["Authorization"] = f"Bearer {client.secret}"
     elif client.auth == "basic":
-        token = base64.b64encode(f"{client.secret}:{DEMO_PASSWORD}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
+        headers["Authorization"] = basic_auth(client.secret, DEMO_PASSWORD)
     return headers
 
 
