@@ -54,7 +54,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py --readme
 
 # A real window needs Qt's xcb libraries; install them when missing and we may (root or sudo).
 system-deps:

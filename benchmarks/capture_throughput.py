@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from figures import figure
+
 BIN = Path(sys.executable).parent
 RESPONSE_BODY = b'{"id": 42, "name": "Ada", "roles": ["admin", "dev"], "active": true}'
 TARGET_RATIO = 0.95
@@ -245,6 +247,20 @@ def main() -> None:
     print(
         f"added latency: p50 {_percentile(captured, 0.5) - _percentile(bare, 0.5):+.2f} ms, "
         f"p99 {_percentile(captured, 0.99) - _percentile(bare, 0.99):+.2f} ms"
+    )
+    figure(
+        f"Throughput through `inspector capture` / bare `mitmdump` ({args.concurrency} keep-alive "
+        "connections)",
+        f"{ratio:.2f} wall clock (median round {statistics.median(per_round):.2f}), "
+        f"{cpu_ratio:.2f} by proxy CPU per request",
+        f"at least {TARGET_RATIO}",
+        missed=ratio < TARGET_RATIO,
+    )
+    figure(
+        "Latency added over bare `mitmdump`",
+        f"p50 {_percentile(captured, 0.5) - _percentile(bare, 0.5):+.1f} ms, "
+        f"p99 {_percentile(captured, 0.99) - _percentile(bare, 0.99):+.1f} ms "
+        f"(bare: p50 {_percentile(bare, 0.5):.1f} ms, p99 {_percentile(bare, 0.99):.1f} ms)",
     )
 
 

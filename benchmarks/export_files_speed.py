@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import figure
+
 ROOT = Path(__file__).resolve().parent.parent
 INSPECTOR = [sys.executable, "-m", "inspector"]
 
@@ -52,6 +54,7 @@ def _ensure_db(path: Path, rows: int) -> None:
     elapsed, rss, _ = _run(["demo", "--generate", str(rows), "--db", str(path), "--seed", "7"])
     print(f"demo --generate {rows:,}: {elapsed:.1f} s, {rows / elapsed:,.0f} exchanges/s, "
           f"peak RSS {rss:.0f} MB")  # fmt: skip
+    figure(f"`inspector demo --generate {rows:,}`", f"{rows / elapsed:,.0f} exchanges/s")
 
 
 def main() -> None:
@@ -69,6 +72,8 @@ def main() -> None:
             print(f"export {kind} of {args.rows:,}: {elapsed:.1f} s, "
                   f"{args.rows / elapsed:,.0f} exchanges/s, peak RSS {rss:.0f} MB, "
                   f"file {size_mb:,.0f} MB")  # fmt: skip
+            figure(f"Export {kind.upper()} file of {args.rows:,} exchanges",
+                   f"{args.rows / elapsed:,.0f} exchanges/s, peak {rss:.0f} MB")  # fmt: skip
             if kind == "har":
                 sample = out.with_name("sample.har")
                 _trim_har(out, sample, min(args.import_rows, args.rows))
@@ -78,6 +83,7 @@ def main() -> None:
         elapsed, rss, _ = _run(["import", str(sample), "--db", str(target)])
         print(f"import of a {count:,}-entry HAR: {elapsed:.1f} s, "
               f"{count / elapsed:,.0f} exchanges/s, peak RSS {rss:.0f} MB")  # fmt: skip
+    figure(f"Import of a {count:,}-entry HAR", f"{count / elapsed:,.0f} exchanges/s")
 
 
 def _trim_har(path: Path, trimmed: Path, entries: int) -> None:

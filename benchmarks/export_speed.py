@@ -19,7 +19,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from figures import figure
 from million import DEFAULT_ROWS, ensure_database
+
+NAMES = {"readme": "ReadMe", "otlp": "OTLP"}
 
 
 def _sink(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -82,6 +85,7 @@ def main() -> None:
     sink = multiprocessing.Process(target=_sink, args=(ports,), daemon=True)
     sink.start()
     url = f"http://127.0.0.1:{ports.get(timeout=10)}"
+    rates: dict[str, tuple[float, float]] = {}
     try:
         for destination in [args.only] if args.only else ["readme", "otlp"]:
             output = subprocess.run(
@@ -95,6 +99,12 @@ def main() -> None:
                 f"in {figures['seconds']:7.1f} s = {rate:8,.0f} items/s, batch {figures['batch']}, "
                 f"peak RSS {figures['peak_rss_mib']:.0f} MiB {figures['error']}"
             )
+            rates[destination] = (rate, figures["peak_rss_mib"])
+        figure(
+            "Export to a service: " + " / ".join(NAMES[name] for name in rates),
+            " / ".join(f"{rate:,.0f} items/s" for rate, _ in rates.values())
+            + f", under {max(peak for _, peak in rates.values()):.0f} MiB",
+        )
     finally:
         sink.terminate()
 

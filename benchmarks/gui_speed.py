@@ -17,7 +17,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from figures import figure
 from million import DEFAULT_ROWS, ensure_database
+
+from inspector.store import open_db
 
 
 def _wait(app: object, condition: object, timeout_s: float = 60.0) -> float:
@@ -45,8 +48,8 @@ def measure(path: Path) -> None:
     window.show()
     model = window.request_model
     _wait(app, lambda: model.rowCount() > 0)
-    print(f"launch to first rows shown: {(time.perf_counter() - started) * 1000:.0f} ms "
-          "(Qt import, window, first page)")  # fmt: skip
+    launch_ms = (time.perf_counter() - started) * 1000
+    print(f"launch to first rows shown: {launch_ms:.0f} ms (Qt import, window, first page)")
     _wait(app, lambda: model.shown_count is not None)
     _wait(app, lambda: window.consumer_model.rowCount() > 1)
     print(f"consumers list (stats over every row): "
@@ -62,14 +65,14 @@ def measure(path: Path) -> None:
         _wait(app, lambda: reloaded)
         return (time.perf_counter() - began) * 1000
 
-    figure = apply("status:5xx path:/users", select_consumer=True)
-    print(f"filter consumer + status:5xx + path:/users, rows shown: {figure:.0f} ms "
+    filtered_ms = apply("status:5xx path:/users", select_consumer=True)
+    print(f"filter consumer + status:5xx + path:/users, rows shown: {filtered_ms:.0f} ms "
           f"({model.rowCount()} rows on the first page)")  # fmt: skip
     window.consumers_view.select_key("all")
-    figure = apply("lovelace")
-    print(f"full-text search 'lovelace', rows shown: {figure:.0f} ms ({model.rowCount()} rows)")
-    figure = apply("-endpoint:/health duration:>100")
-    print(f"filter -endpoint:/health duration:>100: {figure:.0f} ms")
+    search_ms = apply("lovelace")
+    print(f"full-text search 'lovelace', rows shown: {search_ms:.0f} ms ({model.rowCount()} rows)")
+    negated_ms = apply("-endpoint:/health duration:>100")
+    print(f"filter -endpoint:/health duration:>100: {negated_ms:.0f} ms")
     window.filter_bar.set_text("")
     began = time.perf_counter()
     model.sort(6, __import__("PySide6.QtCore").QtCore.Qt.SortOrder.DescendingOrder)
@@ -84,6 +87,17 @@ def measure(path: Path) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     current = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     print(f"resident memory: {current / 2**20:.0f} MB now, {peak:.0f} MB peak")
+    conn = open_db(path, readonly=True)
+    rows = f"{conn.execute('SELECT count(*) FROM exchanges').fetchone()[0]:,}"
+    conn.close()
+    figure(f"App on {rows} exchanges: launch to first rows shown", f"{launch_ms:.0f} ms",
+           "under 1 s", missed=launch_ms > 1000)  # fmt: skip
+    figure("App: filter consumer + `status:5xx` + `path:/users`", f"{filtered_ms:.0f} ms",
+           "under 300 ms", missed=filtered_ms > 300)  # fmt: skip
+    figure("App: full-text search of a common word", f"{search_ms:.0f} ms", "under 500 ms",
+           missed=search_ms > 500)  # fmt: skip
+    figure("App: resident memory", f"{current / 2**20:.0f} MB (peak {peak:.0f} MB)",
+           "under 400 MB", missed=peak > 400)  # fmt: skip
     window.shutdown()
     window.close()
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from figures import figure
 from million import DEFAULT_ROWS, ensure_database
 
 from inspector.store import open_db
@@ -29,7 +30,7 @@ from inspector.store.queries import (
 )
 
 
-def _timed(label: str, action: Callable[[], object], repeat: int = 3) -> None:
+def _timed(label: str, action: Callable[[], object], repeat: int = 3) -> float:
     """Median wall time, and the CPU time this process spent (less sensitive to other load)."""
     walls, cpus = [], []
     result: object = None
@@ -43,6 +44,7 @@ def _timed(label: str, action: Callable[[], object], repeat: int = 3) -> None:
         f"{label:<62} {statistics.median(walls):8.1f} ms wall "
         f"{statistics.median(cpus):8.1f} ms cpu  ({shown})"
     )
+    return statistics.median(walls)
 
 
 def main() -> None:
@@ -76,10 +78,13 @@ def main() -> None:
         "host:127.0.0.1 type:image": compile_filter("host:127.0.0.1 type:image"),
         "endpoint:/users/{id} duration:>200": compile_filter("endpoint:/users/{id} duration:>200"),
     }
+    counts, pages = {}, {}
     for name, flt in filters.items():
-        _timed(f"count  [{name}]", partial(count_requests, conn, flt))
-        _timed(f"200 newest [{name}]", partial(list_requests, conn, flt, limit=200))
-    _timed("compute_stats unfiltered", lambda: compute_stats(conn, compile_filter("")), repeat=1)
+        counts[name] = _timed(f"count  [{name}]", partial(count_requests, conn, flt))
+        pages[name] = _timed(f"200 newest [{name}]", partial(list_requests, conn, flt, limit=200))
+    stats_ms = _timed(
+        "compute_stats unfiltered", lambda: compute_stats(conn, compile_filter("")), repeat=1
+    )
     _timed("consumer_stats unfiltered (the app's consumer list)",
            lambda: consumer_stats(conn, compile_filter("")), repeat=1)  # fmt: skip
     _timed("endpoint_stats unfiltered", lambda: endpoint_stats(conn, compile_filter("")), repeat=1)
@@ -88,6 +93,15 @@ def main() -> None:
         lambda: compute_stats(conn, consumer_filter(busy)),
         repeat=1,
     )
+    total = count_requests(conn, compile_filter(""))
+    slowest_page = max(pages, key=pages.__getitem__)
+    slowest_count = max(counts, key=counts.__getitem__)
+    figure(f"`inspector requests` at {total:,}: newest 200 rows, slowest of {len(pages)} filters",
+           f"{pages[slowest_page]:.0f} ms (`{slowest_page}`)", "under 300 ms",
+           missed=pages[slowest_page] > 300)  # fmt: skip
+    figure(f"Counting the matches at {total:,}, slowest of {len(counts)} filters",
+           f"{counts[slowest_count]:.0f} ms (`{slowest_count}`)")  # fmt: skip
+    figure(f"`inspector stats` at {total:,}, everything", f"{stats_ms / 1000:.1f} s")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import figure
 from ingest_rate import sample_exchanges
 
 from inspector.config import Retention
@@ -91,6 +92,7 @@ def soak(
                 )
                 next_day += 1
         oldest = conn.execute("SELECT min(started_at) FROM exchanges").fetchone()[0]
+        kept = conn.execute("SELECT count(*) FROM exchanges").fetchone()[0]
         conn.close()
         stalls_ms.sort()
         p99 = stalls_ms[min(len(stalls_ms) - 1, int(len(stalls_ms) * 0.99))]
@@ -104,6 +106,14 @@ def soak(
         print(
             f"writer stall from pruning: longest {stalls_ms[-1]:.1f} ms, p99 {p99:.1f} ms, "
             f"over {len(stalls_ms)} steps"
+        )
+        bounds = ["max_age 7d"]
+        bounds += [f"max_exchanges {max_exchanges:,}"] if max_exchanges else []
+        bounds += [f"max_db_mb {max_db_mb}"] if max_db_mb else []
+        figure(
+            f"Retention: {rows:,} exchanges over {days:g} simulated days ({', '.join(bounds)})",
+            f"{kept:,} kept, file {_file_mb(db_path):.0f} MB; writer stall from pruning: "
+            f"longest {stalls_ms[-1]:.0f} ms, p99 {p99:.0f} ms",
         )
 
 
