@@ -19,7 +19,7 @@ from pathlib import Path
 
 from inspector.config.settings import Retention
 from inspector.model import Exchange
-from inspector.store import open_db, write_batch
+from inspector.store import DatabaseError, file_identity, open_db, write_batch
 from inspector.store.retention import Pruner
 
 logger = logging.getLogger("inspector.capture")
@@ -75,6 +75,7 @@ class ExchangeWriter:
         self._closed = False
         self._last_problem: str | None = None
         self._conn: sqlite3.Connection | None = None
+        self._file_id: tuple[int, int] | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -84,6 +85,7 @@ class ExchangeWriter:
         traffic is accepted.
         """
         self._conn = open_db(self.db_path)
+        self._file_id = file_identity(self.db_path)
         self._thread = threading.Thread(target=self._run, name="inspector-writer", daemon=True)
         self._thread.start()
 
@@ -173,7 +175,8 @@ class ExchangeWriter:
 
     def _prune(self) -> None:
         """One pruning step (a check when due, at most one small batch); never raises."""
-        assert self._conn is not None
+        if self._conn is None:  # no database since the last one went away: nothing to prune
+            return
         try:
             self.pruner.step(self._conn)
         except sqlite3.Error as exc:
@@ -185,12 +188,16 @@ class ExchangeWriter:
         self._prune_problem = None
 
     def _write(self, batch: list[Exchange]) -> None:
-        assert self._conn is not None
+        # SQLite goes on writing to a deleted file without a word (in WAL mode), so look first:
+        # one stat() per batch.
+        self._drop_if_replaced()
         attempt = 0
         while True:
             try:
-                write_batch(self._conn, batch)
+                write_batch(self._connection(), batch)
             except sqlite3.OperationalError as exc:
+                if self._drop_if_replaced():  # e.g. replaced mid-batch: the new file is retried
+                    continue
                 # Disk full, read-only file, locked or I/O error: worth retrying as is.
                 self.stats.failed_attempts += 1
                 self._problem(f"Cannot write to {self.db_path}: {exc}.")
@@ -226,6 +233,34 @@ class ExchangeWriter:
                 logger.warning("Writing to %s works again.", self.db_path)
                 self._last_problem = None
             return
+
+    def _connection(self) -> sqlite3.Connection:
+        """The write connection, opening (creating) the database again after a replacement."""
+        if self._conn is None:
+            try:
+                self._conn = open_db(self.db_path)
+            except DatabaseError as exc:  # something else took the name: retried like a full disk
+                raise sqlite3.OperationalError(str(exc)) from exc
+            self._file_id = file_identity(self.db_path)
+        return self._conn
+
+    def _drop_if_replaced(self) -> bool:
+        """Let go of a database that was deleted or replaced under us; True if it was.
+
+        A deleted file (`rm capture.db*`, a cleaner) stays open, and whatever is written to it
+        is lost when it closes; the next attempt starts a new database at the same path. The old
+        connection is closed first, so its write-ahead log goes into the file it belongs to
+        before a new database takes the name.
+        """
+        if self._conn is None or file_identity(self.db_path) == self._file_id:
+            return False
+        logger.warning(
+            "%s was deleted or replaced while capturing; writing to a new database there.",
+            self.db_path,
+        )
+        self._conn.close()
+        self._conn = None
+        return True
 
     def _count_dropped(self, count: int) -> None:
         with self._lock:  # put() counts its own drops from the proxy's thread

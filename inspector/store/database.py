@@ -79,6 +79,19 @@ def _check_schema(db: Database, path: Path) -> None:
             )
 
 
+def file_identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """(device, inode) of the file at path now, or None if there is none.
+
+    An open connection keeps using a database file that was deleted or replaced, silently (in
+    WAL mode even writes succeed, into a file nobody will see): compare identities to notice.
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
     """Open (creating and migrating when writable) a capture database.
 

@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,6 +62,14 @@ def _send_all(proxy: ProxyProcess, upstream: Upstream, prefix: str) -> None:
         for i in range(REQUESTS):
             response = http.post(upstream.url(f"{prefix}/{i}/echo"), content=BODY)
             assert response.status_code == 200 and response.content == BODY
+
+
+def _stored_under(db_path: Path, prefix: str) -> int:
+    """How many exchanges under prefix are stored; 0 while the database is still being made."""
+    try:
+        return len(exchanges_under(db_path, prefix))
+    except sqlite3.OperationalError:  # "no such table": created, its schema not yet committed
+        return 0
 
 
 def _stop(proxy: ProxyProcess) -> int:
@@ -141,3 +150,28 @@ def test_a_read_only_database_is_refused_at_start_naming_the_file(
         f"Error: {db_path} is not writable; choose another file with --db."
     ), run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_a_database_deleted_under_a_running_capture_is_reported_and_a_new_one_takes_over(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    # What `rm capture.db*` does to a running capture: SQLite's open connection now writes to a
+    # file nobody can see (and refuses: "attempt to write a readonly database").
+    db_path = tmp_path / "capture.db"
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        _send_all(proxy, upstream, "/before")
+        wait_until(lambda: len(exchanges_under(db_path, "/before/")) == REQUESTS, timeout=15,
+                   what="the first requests to be stored")  # fmt: skip
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        _send_all(proxy, upstream, "/after")
+        wait_until(lambda: _stored_under(db_path, "/after/") == REQUESTS, timeout=20,
+                   what="the later requests to be stored in a new database")  # fmt: skip
+        stderr = proxy.text("stderr")
+        assert f"{db_path} was deleted or replaced while capturing" in stderr, stderr
+    finally:
+        code = _stop(proxy)
+    stderr = proxy.text("stderr")
+    assert code == 0 and "Traceback" not in stderr and "could not be written" not in stderr, stderr
+    assert exchanges_under(db_path, "/before/") == []
