@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from inspector.gui.workers import QueryRunner
 from inspector.model import Exchange
 from inspector.openapi import OpenApiSpec
 from inspector.paths import default_config_path
-from inspector.store import DatabaseError, load_exchange, open_db
+from inspector.store import DatabaseError, file_identity, load_exchange, open_db
 from inspector.store.filters import MATCH_ALL, SqlFilter
 
 DEFAULT_SIZE = (1280, 800)
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.capture = capture
         self.capture_db = db_path  # where our own proxy writes
         self.db_path = db_path  # what the window shows (another file after File > Open)
+        self._db_identity = file_identity(db_path)  # to notice the file replaced behind us
         self.read_only_view = capture is None
         # Run first when the window shuts down (the demo stops its traffic before the proxy).
         self.before_shutdown: list[Callable[[], None]] = []
@@ -357,6 +359,7 @@ class MainWindow(QMainWindow):
         self.status.set_counts(self.request_model.shown_count, self.request_model.total_count)
 
     def _refresh_status(self) -> None:
+        self._follow_replaced_database()
         self.status.set_rate(self.request_model.arrival_rate())
         self.status.set_database(
             self.db_path, self.read_only_view or self.db_path != self.capture_db
@@ -489,8 +492,25 @@ class MainWindow(QMainWindow):
     def show_live_capture(self) -> None:
         self._switch_to(self.capture_db)
 
+    def _follow_replaced_database(self) -> None:
+        """Show the new file when the one on screen was deleted or replaced behind the app.
+
+        The proxy starts a new database when its file goes (`rm`, a cleaner). Ids start over in
+        it, so polling for newer rows would never find its rows: everything is read again.
+        """
+        identity = file_identity(self.db_path)
+        if identity is None or identity == self._db_identity:
+            return
+        try:
+            open_db(self.db_path, readonly=True).close()
+        except (DatabaseError, sqlite3.Error):
+            return  # still being created: look again at the next tick
+        self._switch_to(self.db_path)
+        self.status.showMessage(f"{self.db_path} was replaced: showing the new file", 10000)
+
     def _switch_to(self, path: Path) -> None:
         self.db_path = path
+        self._db_identity = file_identity(path)
         self.runner.set_database(path)
         self.setWindowTitle("API Inspector" if path == self.capture_db else
                             f"API Inspector — {path.name} (read-only)")  # fmt: skip
@@ -522,6 +542,7 @@ class MainWindow(QMainWindow):
         except (OSError, DatabaseError) as exc:
             QMessageBox.critical(self, "Clear failed", str(exc))
             return False
+        self._db_identity = file_identity(self.capture_db)
         self.details.show_exchange(None)
         self.request_model.reload()
         self.consumer_model.refresh()

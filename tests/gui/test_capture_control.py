@@ -157,6 +157,29 @@ def test_clear_swaps_in_an_empty_database_and_capture_goes_on(
     assert window.request_model.index(0, table.PATH).data() == "/after"
 
 
+def test_a_database_deleted_behind_the_app_is_followed_into_the_new_file(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess,
+    httpserver: HTTPServer, db_path: Path,
+) -> None:  # fmt: skip
+    httpserver.expect_request("/before").respond_with_data("x")
+    httpserver.expect_request("/after").respond_with_data("y")
+    window = make_window(capture)
+    capture.start()
+    address = _listening(qtbot, capture)
+    with httpx.Client(proxy=f"http://{address}", timeout=10) as client:
+        for _ in range(3):
+            client.get(httpserver.url_for("/before"))
+        qtbot.waitUntil(lambda: window.request_model.rowCount() == 3, timeout=10_000)
+        for suffix in ("", "-wal", "-shm"):  # what `rm capture.db*` does
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        client.get(httpserver.url_for("/after"))
+    # The proxy starts a new file, whose ids start over; the window reads it from scratch.
+    qtbot.waitUntil(lambda: window.request_model.total_count == 1, timeout=15_000)
+    assert window.request_model.rowCount() == 1
+    assert window.request_model.index(0, table.PATH).data() == "/after"
+    assert capture.state == CaptureState.LISTENING
+
+
 def test_closing_the_window_stops_the_proxy_with_everything_committed(
     qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess,
     httpserver: HTTPServer, db_path: Path,
