@@ -33,20 +33,42 @@ def _check_is_sqlite(conn: sqlite3.Connection, path: Path) -> None:
         raise DatabaseError(f"{path} is not an SQLite database; refusing to overwrite it.") from exc
 
 
-def _create_private_file(path: Path) -> None:
-    """Create the file readable by its owner only: captures hold other people's traffic."""
+def _create_database(path: Path) -> None:
+    """Make a new, migrated capture database appear at path whole, readable by its owner only.
+
+    It is built under a temporary name and then linked into place, so that a reader (the app
+    beside a proxy that is starting, or following a replaced file) never opens a half-made one.
+    Private, because captures hold other people's traffic.
+    """
     try:
         # A folder we create (the user data directory) is private too; existing ones are kept.
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"Cannot create {path}: {path.parent} is not a directory.") from exc
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return  # created meanwhile by another process: fine, it is checked when opened
+        os.close(os.open(scratch, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise DatabaseError(f"Cannot create {path}: {exc.strerror}.") from exc
-    os.close(fd)
+    try:
+        conn = sqlite3.connect(scratch)
+        try:
+            _configure(conn, readonly=False)
+            migrations.apply(Database(conn))
+        finally:
+            conn.close()  # folds the write-ahead log into the file
+        try:
+            os.link(scratch, path)  # unlike rename, never replaces a file made meanwhile
+        except FileExistsError:
+            pass  # another process made it first: that one is used
+        except OSError:
+            if not path.exists():  # a filesystem without hard links (some network mounts)
+                os.replace(scratch, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"Cannot create {path}: {exc}.") from exc
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
 
 
 def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
@@ -104,7 +126,7 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
     elif readonly:
         raise DatabaseError(f"{path} does not exist.")
     else:
-        _create_private_file(path)
+        _create_database(path)
     if not readonly and not os.access(path, os.W_OK):
         raise DatabaseError(f"{path} is not writable; choose another file with --db.")
     if readonly:

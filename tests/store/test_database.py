@@ -96,3 +96,30 @@ def test_opening_again_keeps_this_process_locks(db_path: Path) -> None:
     assert "database is locked" in result.stderr
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def test_a_reader_never_finds_a_half_made_database(tmp_path: Path) -> None:
+    # The app opens the file the moment it appears, while the proxy (another process) is still
+    # creating it: it must see no file or a whole database, never an empty one or one that
+    # looks like another application's.
+    path = tmp_path / "capture.db"
+    creator = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from inspector.store import open_db; "
+         "open_db(sys.argv[1]).close()", str(path)],
+    )  # fmt: skip
+    opened = False
+    try:
+        while not opened:
+            try:
+                conn = open_db(path, readonly=True)
+                try:  # whole: its tables are there (no "no such table")
+                    assert conn.execute("SELECT count(*) FROM exchanges").fetchone() == (0,)
+                finally:
+                    conn.close()
+                opened = True
+            except DatabaseError as exc:
+                assert str(exc) == f"{path} does not exist.", exc
+                assert creator.poll() in (None, 0), "the creating process failed"
+    finally:
+        assert creator.wait(30) == 0
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("capture.db")] == []
