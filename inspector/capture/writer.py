@@ -11,6 +11,7 @@ small batch at a time, so pruning never holds up the proxy or readers for long.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -200,7 +201,7 @@ class ExchangeWriter:
                     continue
                 # Disk full, read-only file, locked or I/O error: worth retrying as is.
                 self.stats.failed_attempts += 1
-                self._problem(f"Cannot write to {self.db_path}: {exc}.")
+                self._problem(f"Cannot write to {self.db_path}: {exc}{self._why()}.")
                 give_up = attempt >= len(self.retry_delays_s) or (
                     self._stopping.is_set() and attempt >= 1
                 )
@@ -261,6 +262,13 @@ class ExchangeWriter:
         self._conn.close()
         self._conn = None
         return True
+
+    def _why(self) -> str:
+        """What SQLite's message leaves out: a read-only file reads as a bare "disk I/O error"."""
+        paths = [self.db_path, Path(f"{self.db_path}-wal")]
+        if any(path.exists() and not os.access(path, os.W_OK) for path in paths):
+            return " (the file is read-only)"
+        return ""
 
     def _count_dropped(self, count: int) -> None:
         with self._lock:  # put() counts its own drops from the proxy's thread

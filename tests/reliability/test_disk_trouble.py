@@ -6,7 +6,6 @@ import errno
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -44,6 +43,36 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=10)
 
 
+@pytest.fixture
+def ext4_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real ext4 filesystem in a file, loop-mounted: there `chattr +i` makes a file read-only
+    for everyone, root included, through descriptors already open (chmod stops neither)."""
+    image, directory = tmp_path / "disk.img", tmp_path / "ext4"
+    directory.mkdir()
+    with image.open("wb") as out:
+        out.truncate(32 * 1024 * 1024)
+    try:
+        made = subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True,
+                              text=True, timeout=30)  # fmt: skip
+    except FileNotFoundError:
+        pytest.skip("a read-only database mid-run needs mkfs.ext4 (Debian's e2fsprogs)")
+    assert made.returncode == 0, made.stderr
+    mounted = _mount("-o", "loop", str(image), str(directory))
+    if mounted.returncode != 0:
+        pytest.skip(f"a read-only database mid-run needs root to loop-mount: {mounted.stderr}")
+    try:
+        yield directory
+    finally:
+        for path in directory.iterdir():
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True, timeout=10)
+        subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=10)
+
+
+def _set_immutable(paths: list[Path], on: bool) -> None:
+    for path in paths:
+        subprocess.run(["chattr", "+i" if on else "-i", str(path)], check=True, timeout=10)
+
+
 def _fill(directory: Path) -> Path:
     """Take every free byte of the filesystem with one file; return it."""
     ballast = directory / "ballast"
@@ -62,14 +91,6 @@ def _send_all(proxy: ProxyProcess, upstream: Upstream, prefix: str) -> None:
         for i in range(REQUESTS):
             response = http.post(upstream.url(f"{prefix}/{i}/echo"), content=BODY)
             assert response.status_code == 200 and response.content == BODY
-
-
-def _stored_under(db_path: Path, prefix: str) -> int:
-    """How many exchanges under prefix are stored; 0 while the database is still being made."""
-    try:
-        return len(exchanges_under(db_path, prefix))
-    except sqlite3.OperationalError:  # "no such table": created, its schema not yet committed
-        return 0
 
 
 def _stop(proxy: ProxyProcess) -> int:
@@ -105,6 +126,41 @@ def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_i
     conn = open_db(db_path, readonly=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writes_resume(
+    tmp_path: Path, ext4_disk: Path, upstream: Upstream
+) -> None:
+    db_path = ext4_disk / "capture.db"
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        _send_all(proxy, upstream, "/writable")
+        wait_until(lambda: len(exchanges_under(db_path, "/writable/")) == REQUESTS, timeout=15,
+                   what="the first requests to be stored")  # fmt: skip
+        # The database and its log, not the shared-memory index: SQLite maps that one, and a
+        # mapping of an immutable file kills the process (SIGBUS), as it would kill any reader.
+        files = [db_path, Path(f"{db_path}-wal")]
+        _set_immutable(files, True)
+        try:
+            _send_all(proxy, upstream, "/read-only")  # every response arrives: proxying goes on
+            wait_until(lambda: "read-only" in proxy.text("stderr"), timeout=15,
+                       what="a read-only report")  # fmt: skip
+        finally:
+            _set_immutable(files, False)
+        stderr = proxy.text("stderr")
+        assert f"Cannot write to {db_path}" in stderr and "proxying continues" in stderr, stderr
+        wait_until(lambda: len(exchanges_under(db_path, "/read-only/")) == REQUESTS, timeout=20,
+                   what="the held exchanges to be written once the file is writable")  # fmt: skip
+        wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+    finally:
+        code = _stop(proxy)
+    assert code == 0, proxy.text("stderr")
+    conn = open_db(db_path, readonly=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert len(exchanges_under(db_path, "/writable/")) == REQUESTS
     finally:
         conn.close()
 
@@ -166,7 +222,7 @@ def test_a_database_deleted_under_a_running_capture_is_reported_and_a_new_one_ta
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         _send_all(proxy, upstream, "/after")
-        wait_until(lambda: _stored_under(db_path, "/after/") == REQUESTS, timeout=20,
+        wait_until(lambda: len(exchanges_under(db_path, "/after/")) == REQUESTS, timeout=20,
                    what="the later requests to be stored in a new database")  # fmt: skip
         stderr = proxy.text("stderr")
         assert f"{db_path} was deleted or replaced while capturing" in stderr, stderr
