@@ -17,7 +17,7 @@ from inspector.gui import theme
 from inspector.gui.capture_process import CaptureProcess, CaptureSettings
 from inspector.gui.demo_session import DemoSession
 from inspector.gui.main_window import MainWindow
-from inspector.paths import APP_NAME
+from inspector.paths import APP_NAME, private_app_settings_file
 from inspector.store import open_db
 
 
@@ -90,7 +90,7 @@ def quit_on_signals(app: QApplication) -> QTimer:
 def run(options: AppOptions) -> int:
     """Open the window and run until it closes; returns the exit status."""
     app = make_application()
-    settings = QSettings(APP_NAME, "API Inspector")
+    settings = QSettings(str(private_app_settings_file()), QSettings.Format.IniFormat)
     demo: DemoSession | None = None
     db_path = options.db_path
     capture_settings = CaptureSettings(

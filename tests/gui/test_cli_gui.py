@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,8 @@ def test_demo_runs_end_to_end_and_quits_cleanly_on_sigterm(tmp_path: Path) -> No
         if "capture" in text and str(tmp_path) in text:
             leftovers.append(text)
     assert leftovers == []  # the proxy child stopped with the app
+    # The app's settings hold its filter history, which can hold a token: owner only.
+    settings = tmp_path / "config" / "api-inspector" / "app-settings.ini"
+    assert "[" in settings.read_text()  # written by the app, not only created
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.parent.stat().st_mode) == 0o700
