@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from inspector.model import Exchange
 from inspector.store.filters import SqlFilter
-from inspector.store.query_base import from_clause, iso_utc
+from inspector.store.query_base import from_clause, iso_utc, time_walk
 from inspector.store.stats import compute_stats, consumer_stats, endpoint_stats
 
 __all__ = [
@@ -111,8 +111,9 @@ def iter_requests(
     order = (
         f"e.id {direction}" if order_by == "id" else f"e.{order_by} {direction}, e.id {direction}"
     )
+    walk = time_walk(flt) if order_by == "started_at" and limit is not None else ""
     sql = (
-        f"SELECT {_REQUEST_COLUMNS} FROM exchanges e "
+        f"SELECT {_REQUEST_COLUMNS} FROM exchanges e {walk} "
         "LEFT JOIN consumers c ON c.id = e.consumer_id "
         f"WHERE ({flt.where}) ORDER BY {order}"
     )

@@ -100,3 +100,40 @@ def test_iter_requests_streams_past_its_batch_size(db: sqlite3.Connection) -> No
 def test_same_second_ties_keep_a_stable_order(db: sqlite3.Connection) -> None:
     ids = write_batch(db, [make_exchange(started_at=T0) for _ in range(5)])
     assert [row["id"] for row in list_requests(db, ALL)] == sorted(ids, reverse=True)
+
+
+# --- free text in time order ---------------------------------------------------------------------
+
+
+def _plan(conn: sqlite3.Connection, flt_text: str) -> str:
+    """SQLite's plan for the page query list_requests runs for this filter."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        list_requests(conn, compile_filter(flt_text), limit=5)
+    finally:
+        conn.set_trace_callback(None)
+    page_sql = next(sql for sql in statements if "ORDER BY" in sql)
+    return " | ".join(row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {page_sql}"))
+
+
+def test_free_text_pages_are_the_newest_matches_read_along_the_time_index(
+    db: sqlite3.Connection,
+) -> None:
+    # Out of capture order on purpose: ids and start times disagree.
+    exchanges = [
+        make_exchange(uid=f"x{i}", started_at=T0 + (i * 7919) % 500, consumer=ACME,
+                      path=f"/users/{i}", json_body={"name": "lovelace" if i % 3 else "ada"})
+        for i in range(500)
+    ]  # fmt: skip
+    write_batch(db, exchanges)
+    expected = sorted(
+        (e for e in exchanges if e.response_body.content.count(b"lovelace")),
+        key=lambda e: e.started_at, reverse=True,
+    )[:20]  # fmt: skip
+    got = list_requests(db, compile_filter("lovelace"), limit=20)
+    assert [row["path"] for row in got] == [e.path for e in expected]
+    assert "INDEX exchanges_started_at" in _plan(db, "lovelace")
+    # With any other term each step would read its row: SQLite keeps its own plan.
+    assert "INDEX exchanges_started_at" not in _plan(db, "lovelace status:200")
+    assert len(list_requests(db, compile_filter("lovelace status:200"), limit=1000)) == 333

@@ -22,6 +22,7 @@ from inspector import units
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter
+from inspector.store.query_base import time_walk
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -51,12 +52,13 @@ class RequestRow(NamedTuple):
     consumer_row_id: int | None
 
 
-_SELECT = """
+_SELECT_FROM = """
     SELECT e.id, e.started_at, coalesce(nullif(c.label, ''), c.identifier, ''), e.method,
            e.scheme, e.host, e.port, e.path, e.query, e.status, e.duration_ms, e.response_bytes,
            e.error, e.endpoint, e.consumer_id
-    FROM exchanges e LEFT JOIN consumers c ON c.id = e.consumer_id
+    FROM exchanges e {hint} LEFT JOIN consumers c ON c.id = e.consumer_id
 """
+_SELECT = _SELECT_FROM.format(hint="")
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ def _page_query(
         condition, values = _after(column, descending, after)
         where += f" AND {condition}"
         params += values
-    sql = f"{_SELECT} WHERE {where} ORDER BY {key} {direction}, e.id {direction} LIMIT ?"
+    select = _SELECT_FROM.format(hint=time_walk(flt) if key == "e.started_at" else "")
+    sql = f"{select} WHERE {where} ORDER BY {key} {direction}, e.id {direction} LIMIT ?"
     return sql, (*params, limit)
 
 
