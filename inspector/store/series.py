@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from inspector.store.filters import SqlFilter
+from inspector.store.query_base import from_clause
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -108,8 +111,7 @@ def _fetch(
     # -1 stands for "no status" (failed) and "no consumer"; a NULL duration becomes NaN.
     cursor = conn.execute(
         "SELECT e.id, e.started_at, e.duration_ms, coalesce(e.status, -1), "
-        "coalesce(e.consumer_id, -1) FROM exchanges e "
-        "LEFT JOIN consumers c ON c.id = e.consumer_id "
+        f"coalesce(e.consumer_id, -1) {from_clause(SqlFilter(where))} "
         f"WHERE {' AND '.join(conditions)}",
         values,
     )
@@ -131,35 +133,39 @@ def _fetch(
     )
 
 
+def _by_bucket(buckets: IntArray, durations: FloatArray) -> tuple[IntArray, IntArray]:
+    """(indices of the known durations ordered by bucket, where each bucket's run starts).
+
+    Rows come in id order, which is nearly time order, so a stable sort of the bucket numbers
+    costs little; percentiles and maxima within a run then need no sort of the durations.
+    """
+    known = np.flatnonzero(~np.isnan(durations))
+    order = known[np.argsort(buckets[known], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(buckets[order]) != 0])
+    return order, starts
+
+
 def _bucket_percentiles(
-    buckets: IntArray, durations: FloatArray, n_buckets: int
+    buckets: IntArray, durations: FloatArray, n_buckets: int, order: IntArray, starts: IntArray
 ) -> tuple[FloatArray, FloatArray]:
     p50 = np.full(n_buckets, np.nan)
     p95 = np.full(n_buckets, np.nan)
-    known = ~np.isnan(durations)
-    b, d = buckets[known], durations[known]
-    if b.size == 0:
-        return p50, p95
-    order = np.lexsort((d, b))
-    b, d = b[order], d[order]
-    bounds = np.flatnonzero(np.diff(b)) + 1
-    for chunk_b, chunk_d in zip(np.split(b, bounds), np.split(d, bounds), strict=True):
-        p50[chunk_b[0]] = np.percentile(chunk_d, 50)
-        p95[chunk_b[0]] = np.percentile(chunk_d, 95)
+    for run in np.split(order, starts[1:]) if order.size else []:
+        p50[buckets[run[0]]], p95[buckets[run[0]]] = np.percentile(durations[run], (50, 95))
     return p50, p95
 
 
 def _sample_points(
-    ids: IntArray, times: FloatArray, durations: FloatArray, buckets: IntArray, max_points: int
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    known = np.flatnonzero(~np.isnan(durations))
+    ids: IntArray, times: FloatArray, durations: FloatArray, order: IntArray, starts: IntArray,
+    max_points: int,
+) -> tuple[IntArray, FloatArray, FloatArray]:  # fmt: skip
+    known = np.sort(order)
     if known.size <= max_points:
         return ids[known], times[known], durations[known]
-    # Keep every bucket's slowest exchange, then an even stride through the rest.
-    order = np.lexsort((-durations[known], buckets[known]))
-    sorted_buckets = buckets[known][order]
-    first_of_bucket = np.r_[True, np.diff(sorted_buckets) != 0]
-    slowest = known[order[first_of_bucket]]
+    # Keep every bucket's slowest exchange (the first of its equals), then an even stride.
+    slowest = np.array(
+        [run[np.argmax(durations[run])] for run in np.split(order, starts[1:])], dtype=np.int64
+    )
     stride = max(1, known.size // max(1, max_points - slowest.size))
     chosen = np.union1d(slowest, known[::stride])
     return ids[chosen], times[chosen], durations[chosen]
@@ -258,9 +264,10 @@ def load_chart_data(
     first = math.floor(lo / step) * step
     n_buckets = max(1, math.ceil((hi - first) / step))
     buckets = np.clip(((times - first) // step).astype(np.int64), 0, n_buckets - 1)
-    p50, p95 = _bucket_percentiles(buckets, durations, n_buckets)
+    order, starts = _by_bucket(buckets, durations)
+    p50, p95 = _bucket_percentiles(buckets, durations, n_buckets, order, starts)
     point_ids, point_times, point_durations = _sample_points(
-        ids, times, durations, buckets, max_points
+        ids, times, durations, order, starts, max_points
     )
     edges, counts, log = _histogram(durations, histogram_bins)
     known = durations[~np.isnan(durations)]
