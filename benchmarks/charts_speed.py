@@ -29,6 +29,7 @@ from inspector.gui.charts import ChartsPanel
 from inspector.gui.workers import QueryRunner
 from inspector.store import open_db, write_batch
 from inspector.store.filters import MATCH_ALL, SqlFilter, consumer_filter
+from inspector.store.prune import delete_exchanges
 from inspector.store.series import ChartData, load_chart_data
 from inspector.testing import make_exchange
 
@@ -67,10 +68,14 @@ def responsiveness(app: QApplication, db: Path, seconds: float) -> None:
 
     def writer() -> None:
         conn = open_db(db)
+        written: list[int] = []
         while not stop.is_set():
             now = time.time()
-            write_batch(conn, [make_exchange(started_at=now, duration_ms=20.0) for _ in range(200)])
+            batch = [make_exchange(started_at=now, duration_ms=20.0) for _ in range(200)]
+            written += write_batch(conn, batch)
             stop.wait(0.1)
+        # The database is shared by every benchmark: leave it as it was.
+        delete_exchanges(conn, written)
         conn.close()
 
     thread = threading.Thread(target=writer)
