@@ -1,5 +1,6 @@
-"""Exports under faults: readme, otlp and elasticsearch forwarders beside a running capture,
-against local services that fail at random (seeded): every exchange arrives exactly once at each.
+"""Exports under faults: every service destination (ReadMe, Apitally, OTLP, Elasticsearch)
+forwarding beside a running capture, against local services that fail at random (seeded): every
+exchange arrives exactly once at each.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
 WORKERS, PER_WORKER = 4, 75
 FAILURE_RATE = 0.3
 KEY = "rdme_reliabilityTESTkey00000"
+APITALLY_TOKEN = "apt_reliabilityTESTtoken0000"
 
 
 class FlakyService:
@@ -89,6 +91,8 @@ def readme_items(request: Received) -> list[str]:
 
 
 def otlp_items(request: Received) -> list[str]:
+    if request.path.endswith(("/v1/logs", "/v1/metrics")):
+        return []  # Apitally's consumer announcements and histograms, beside its spans
     message = ExportTraceServiceRequest.FromString(_body(request))
     return [
         span.span_id.hex()
@@ -107,6 +111,7 @@ def elasticsearch_items(request: Received) -> list[str]:
 def services() -> Iterator[dict[str, FlakyService]]:
     flaky = {
         "readme": FlakyService(7, readme_items),
+        "apitally": FlakyService(5, otlp_items),
         "otlp": FlakyService(11, otlp_items),
         "elasticsearch": FlakyService(13, elasticsearch_items),
     }
@@ -126,6 +131,8 @@ def test_all_destinations_get_every_exchange_exactly_once_despite_random_failure
         "schema_version = 1\n"
         f'[export.readme]\napi_key = "{KEY}"\nbase_url = "{services["readme"].server.url()}"\n'
         'fallback_group = "client-ip"\nbuffer_length = 10\n'
+        f'[export.apitally]\ntoken = "{APITALLY_TOKEN}"\n'
+        f'base_url = "{services["apitally"].server.url()}"\nbuffer_length = 10\n'
         f'[export.otlp]\nbase_url = "{services["otlp"].server.url()}"\nbatch_size = 10\n'
         f'[export.elasticsearch]\nbase_url = "{services["elasticsearch"].server.url()}"\n'
         "batch_size = 10\n"
@@ -154,6 +161,7 @@ def test_all_destinations_get_every_exchange_exactly_once_despite_random_failure
                             what=f"{total} captured exchanges")  # fmt: skip
         expected = {
             "readme": Counter(exchange_uuid(uid) for uid in stored),
+            "apitally": Counter(span_id(uid).hex() for uid in stored),
             "otlp": Counter(span_id(uid).hex() for uid in stored),
             "elasticsearch": Counter(stored),
         }
