@@ -122,11 +122,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--days", type=float, default=8.0)
-    parser.add_argument("--max-exchanges", type=int, default=150_000)
+    parser.add_argument("--max-exchanges", type=int, default=150_000, help="0: no count limit")
     parser.add_argument("--max-db-mb", type=int, default=None)
     parser.add_argument("--prune-rows", type=int, default=DEFAULT_BATCH_ROWS)
     args = parser.parse_args()
-    soak(args.rows, args.days, args.max_exchanges, args.max_db_mb, args.prune_rows)
+    soak(args.rows, args.days, args.max_exchanges or None, args.max_db_mb, args.prune_rows)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ class DatabaseError(InspectorError):
     """A database that cannot be used; the message names the file and what to do."""
 
 
+WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+
+
 def _check_existing_file(path: Path) -> None:
     # Only stat() here, never open(): closing any descriptor on a database file drops every
     # POSIX lock this process holds on it, including those of its open SQLite connections.
@@ -77,6 +80,8 @@ def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
         # NORMAL in WAL mode loses at most the last commits on power loss, never consistency.
         conn.execute("PRAGMA synchronous = NORMAL")
+        # The log keeps the size of its largest transaction unless told otherwise.
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
     conn.execute("PRAGMA foreign_keys = ON")
 
 

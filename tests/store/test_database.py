@@ -123,3 +123,20 @@ def test_a_reader_never_finds_a_half_made_database(tmp_path: Path) -> None:
     finally:
         assert creator.wait(30) == 0
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("capture.db")] == []
+
+
+def test_the_write_ahead_log_shrinks_back_after_a_large_write(db_path: Path) -> None:
+    # SQLite keeps the log at the size of its largest transaction; a capture would then carry
+    # that size forever, beside whatever retention's max_db_mb allows.
+    from inspector.store import write_batch
+    from inspector.store.database import WAL_SIZE_LIMIT_BYTES
+    from inspector.testing import make_exchange
+
+    conn = open_db(db_path)
+    wal = Path(f"{db_path}-wal")
+    write_batch(conn, [make_exchange(json_body={"blob": "x" * 4000}) for _ in range(3000)])
+    assert wal.stat().st_size > 3 * WAL_SIZE_LIMIT_BYTES
+    for _ in range(3):  # the log restarts from its beginning after a checkpoint
+        write_batch(conn, [make_exchange()])
+    assert wal.stat().st_size <= WAL_SIZE_LIMIT_BYTES
+    conn.close()
