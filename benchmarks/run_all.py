@@ -38,6 +38,7 @@ SCRIPTS = (
     "export_speed.py",
     "export_files_speed.py",
     "retention_soak.py",
+    "memory_vs_mitmweb.py",  # about 30 min: mitmweb reads a million flows at ~500/s
 )
 TAKES_ROWS = {"query_speed.py", "charts_speed.py", "gui_speed.py", "export_speed.py",
               "export_files_speed.py"}  # fmt: skip
