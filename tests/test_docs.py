@@ -53,3 +53,17 @@ def test_option_is_documented(path: str, flag: str) -> None:
 def test_environment_variables_are_documented() -> None:
     for variable in ("INSPECTOR_DB", "INSPECTOR_CONFIG"):
         assert variable in README
+
+
+def test_the_performance_section_shows_a_benchmark_table_from_make_bench() -> None:
+    # `make bench` (benchmarks/run_all.py --readme) writes this block; an empty or hand-broken
+    # one means the published figures are not a run's.
+    begin, end = "<!-- benchmark-table:begin -->", "<!-- benchmark-table:end -->"
+    assert README.count(begin) == 1 and README.count(end) == 1
+    block = README.split(begin)[1].split(end)[0].strip().splitlines()
+    assert block[0].startswith("Run ") and "by `make bench` on" in block[0] and "CPUs" in block[0]
+    assert block[2] == "| What | Measured | Target |"
+    rows = [line for line in block[4:] if line.startswith("| ")]
+    assert len(rows) >= 15, "fewer figures than the benchmarks publish"
+    for needle in ("mitmdump", "mitmweb", "Retention", "full-text", "Charts"):
+        assert any(needle in row for row in rows), f"no figure about {needle}"
