@@ -93,6 +93,21 @@ def _send_all(proxy: ProxyProcess, upstream: Upstream, prefix: str) -> None:
             assert response.status_code == 200 and response.content == BODY
 
 
+def _send_and_store(proxy: ProxyProcess, upstream: Upstream, prefix: str) -> None:
+    """Send the requests and wait until capture has stored them all (a healthy start)."""
+    _send_all(proxy, upstream, prefix)
+    wait_until(lambda: len(exchanges_under(proxy.db_path, f"{prefix}/")) == REQUESTS,
+               timeout=15, what=f"the {prefix} requests to be stored")  # fmt: skip
+
+
+def _assert_intact(db_path: Path) -> None:
+    conn = open_db(db_path, readonly=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
 def _stop(proxy: ProxyProcess) -> int:
     try:
         return int(proxy.stop(timeout=30))
@@ -123,11 +138,7 @@ def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_i
     finally:
         code = _stop(proxy)
     assert code == 0, proxy.text("stderr")
-    conn = open_db(db_path, readonly=True)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    finally:
-        conn.close()
+    _assert_intact(db_path)
 
 
 def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writes_resume(
@@ -136,9 +147,7 @@ def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writ
     db_path = ext4_disk / "capture.db"
     proxy = start_capture(tmp_path, db_path=db_path)
     try:
-        _send_all(proxy, upstream, "/writable")
-        wait_until(lambda: len(exchanges_under(db_path, "/writable/")) == REQUESTS, timeout=15,
-                   what="the first requests to be stored")  # fmt: skip
+        _send_and_store(proxy, upstream, "/writable")
         # The database and its log, not the shared-memory index: SQLite maps that one, and a
         # mapping of an immutable file kills the process (SIGBUS), as it would kill any reader.
         files = [db_path, Path(f"{db_path}-wal")]
@@ -157,12 +166,8 @@ def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writ
     finally:
         code = _stop(proxy)
     assert code == 0, proxy.text("stderr")
-    conn = open_db(db_path, readonly=True)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert len(exchanges_under(db_path, "/writable/")) == REQUESTS
-    finally:
-        conn.close()
+    _assert_intact(db_path)
+    assert len(exchanges_under(db_path, "/writable/")) == REQUESTS
 
 
 def test_a_disk_that_stays_full_does_not_hang_the_stop_which_says_what_was_lost(
@@ -216,9 +221,7 @@ def test_a_database_deleted_under_a_running_capture_is_reported_and_a_new_one_ta
     db_path = tmp_path / "capture.db"
     proxy = start_capture(tmp_path, db_path=db_path)
     try:
-        _send_all(proxy, upstream, "/before")
-        wait_until(lambda: len(exchanges_under(db_path, "/before/")) == REQUESTS, timeout=15,
-                   what="the first requests to be stored")  # fmt: skip
+        _send_and_store(proxy, upstream, "/before")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         _send_all(proxy, upstream, "/after")
