@@ -7,11 +7,18 @@ content-encoding is wrong or unknown is kept as the raw bytes that crossed the w
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 
 import brotli
-import zstandard
+
+# One zstd API on every supported Python: the standard library's from 3.14 (PEP 784), its
+# backport before. mitmproxy 11 brought `zstandard` and 12.3 dropped it, so we rely on neither.
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 
 from inspector.model import Body
 
@@ -93,18 +100,34 @@ class _BrotliDecoder:
 
 
 class _ZstdDecoder:
+    """zstd, frame after frame (a body may hold several), in bounded steps."""
+
     def __init__(self) -> None:
-        self._decoder = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+        self._decoder = zstd.ZstdDecompressor()
+        self._seen_input = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         try:
-            out = self._decoder.decompress(data)
-        except zstandard.ZstdError as exc:
+            while data or not self._decoder.needs_input:
+                if self._decoder.eof:
+                    # Another frame follows; zero padding after the last one is harmless.
+                    data = self._decoder.unused_data + data
+                    if not data.strip(b"\x00"):
+                        return
+                    self._decoder = zstd.ZstdDecompressor()
+                self._seen_input = True
+                out = self._decoder.decompress(data, _STEP_BYTES)
+                data = b""
+                if out:
+                    yield out
+                elif self._decoder.needs_input:
+                    return
+        except zstd.ZstdError as exc:
             raise _Undecodable(str(exc)) from exc
-        if out:
-            yield out
 
     def end(self) -> Iterator[bytes]:
+        if self._seen_input and not self._decoder.eof:
+            raise _Undecodable("the compressed stream ends early")
         return iter(())
 
 

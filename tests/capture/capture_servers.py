@@ -29,11 +29,12 @@ import h2.connection
 import h2.events
 import wsproto.connection
 import wsproto.events
-import zstandard
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from inspector.capture.bodies import zstd
 
 # A JSON document that compresses well, served in every content encoding.
 PAYLOAD = json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(300)]}).encode()
@@ -41,7 +42,7 @@ ENCODERS = {
     "gzip": lambda data: gzip.compress(data, mtime=0),
     "deflate": zlib.compress,
     "br": brotli.compress,
-    "zstd": lambda data: zstandard.ZstdCompressor().compress(data),
+    "zstd": lambda data: zstd.compress(data),
 }
 BINARY = bytes(range(256)) * 4
 _WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

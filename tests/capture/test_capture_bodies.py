@@ -8,9 +8,8 @@ import zlib
 
 import brotli
 import pytest
-import zstandard
 
-from inspector.capture.bodies import BodyRecorder, record_body
+from inspector.capture.bodies import BodyRecorder, record_body, zstd
 
 pytestmark = pytest.mark.capture
 
@@ -20,7 +19,7 @@ ENCODE = {
     "x-gzip": lambda data: gzip.compress(data, mtime=0),
     "deflate": zlib.compress,
     "br": brotli.compress,
-    "zstd": lambda data: zstandard.ZstdCompressor().compress(data),
+    "zstd": lambda data: zstd.compress(data),
 }
 
 
@@ -64,6 +63,21 @@ def test_multi_member_gzip_decodes_every_member() -> None:
     assert body.content == b"first,second"
 
 
+def test_multi_frame_zstd_decodes_every_frame() -> None:
+    # Servers that flush per chunk send one zstd frame each; all of them are the body.
+    wire = zstd.compress(b"first,") + zstd.compress(b"second") + bytes(4)
+    body = _fed("zstd", wire, max_bytes=100, chunk=3).finish()
+    assert body.content == b"first,second"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "zstd"])
+def test_a_compressed_body_cut_short_keeps_its_raw_bytes(encoding: str) -> None:
+    wire = ENCODE[encoding](TEXT)[:-20]
+    recorder = _fed(encoding, wire, max_bytes=1 << 20, chunk=1000)
+    assert recorder.finish().content == wire
+    assert recorder.decoding_error
+
+
 def test_stacked_encodings_are_undone_in_reverse_order() -> None:
     wire = brotli.compress(gzip.compress(TEXT, mtime=0))
     body = record_body(wire, content_encoding="gzip, br", content_type="", max_bytes=1 << 20)
@@ -77,14 +91,23 @@ def test_decoded_body_over_the_limit_is_cut_but_fully_counted() -> None:
     assert body.truncated and body.size == len(TEXT) and body.wire_size == len(wire)
 
 
-def test_a_compression_bomb_is_counted_in_bounded_memory() -> None:
-    decoded_size = 64 * 1024 * 1024
-    compressor = zlib.compressobj(level=9, wbits=31)
+def _zeros_compressed(encoding: str, mebibytes: int) -> bytes:
     block = bytes(1 << 20)
-    wire = b"".join(compressor.compress(block) for _ in range(64)) + compressor.flush()
+    if encoding == "zstd":
+        compressor = zstd.ZstdCompressor(level=19)
+        parts = [compressor.compress(block) for _ in range(mebibytes)]
+        return b"".join(parts) + compressor.flush()
+    gzipper = zlib.compressobj(level=9, wbits=31)
+    return b"".join(gzipper.compress(block) for _ in range(mebibytes)) + gzipper.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "zstd"])
+def test_a_compression_bomb_is_counted_in_bounded_memory(encoding: str) -> None:
+    decoded_size = 64 * 1024 * 1024
+    wire = _zeros_compressed(encoding, 64)
     tracemalloc.start()
     try:
-        body = _fed("gzip", wire, max_bytes=4096, chunk=len(wire)).finish()
+        body = _fed(encoding, wire, max_bytes=4096, chunk=len(wire)).finish()
         _, peak_bytes = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
