@@ -67,3 +67,25 @@ def test_the_performance_section_shows_a_benchmark_table_from_make_bench() -> No
     assert len(rows) >= 15, "fewer figures than the benchmarks publish"
     for needle in ("mitmdump", "mitmweb", "Retention", "full-text", "Charts"):
         assert any(needle in row for row in rows), f"no figure about {needle}"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# Recipes the other targets call, or housekeeping a newcomer never needs to type.
+_INTERNAL_TARGETS = {"test-other-pythons", "system-deps", "clean"}
+
+
+def _make_targets() -> list[str]:
+    phony = next(
+        line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith(".PHONY:")
+    )
+    return [t for t in phony.split()[1:] if t not in _INTERNAL_TARGETS]
+
+
+@pytest.mark.parametrize("target", _make_targets())
+def test_make_target_is_documented(target: str) -> None:
+    assert f"make {target}" in README, f"`make {target}` is not in the README"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert "make test" in ci and "make test" in README

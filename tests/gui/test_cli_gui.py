@@ -58,6 +58,7 @@ def test_a_foreign_database_is_refused_before_any_window(tmp_path: Path) -> None
     assert foreign.read_text() == "my notes"
 
 
+@pytest.mark.every_python  # the app starts, proxies and stops on each supported Python
 def test_demo_runs_end_to_end_and_quits_cleanly_on_sigterm(tmp_path: Path) -> None:
     import signal
     import sqlite3
