@@ -175,7 +175,7 @@ def _histogram(durations: FloatArray, bins: int) -> tuple[FloatArray, IntArray, 
     known = durations[~np.isnan(durations)]
     if known.size == 0:
         return _empty(), np.zeros(0, dtype=np.int64), False
-    low, high = float(known.min()), float(known.max())
+    low, high = float(np.min(known)), float(np.max(known))
     log = low > 0 and high / low > 20
     if high <= low:
         edges = np.array([low - 0.5, high + 0.5])
@@ -258,8 +258,8 @@ def load_chart_data(
         lo = start if start is not None else 0.0
         hi = end if end is not None else lo
         return ChartData(start=lo, end=hi, bucket_seconds=choose_bucket_seconds(hi - lo))
-    lo = start if start is not None else float(times.min())
-    hi = end if end is not None else float(times.max()) + 1e-6
+    lo = start if start is not None else float(np.min(times))
+    hi = end if end is not None else float(np.max(times)) + 1e-6
     step = choose_bucket_seconds(hi - lo, target_buckets)
     first = math.floor(lo / step) * step
     n_buckets = max(1, math.ceil((hi - first) / step))

@@ -54,5 +54,5 @@ class StackedBarsChart(QWidget):
             # legend never covers data at any window size.
             view_height = max(1.0, view.height())
             legend_share = min(0.6, (self.legend.boundingRect().height() + 16) / view_height)
-            top = max(1.0, float(bottom.max())) / (1.0 - legend_share)
+            top = max(1.0, float(np.max(bottom))) / (1.0 - legend_share)
             view.setYRange(0, top, padding=0)

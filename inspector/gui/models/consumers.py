@@ -143,7 +143,7 @@ def read_consumers(conn: sqlite3.Connection, flt: SqlFilter) -> list[ConsumerRow
     everyone = ConsumerRow(
         ALL, "All consumers", requests=int(requests.sum()), errors=int(errors.sum()),
         p95_ms=_p95(columns.duration_ms),
-        last_seen=float(columns.started_at.max()) if columns.started_at.size else None,
+        last_seen=float(np.max(columns.started_at)) if columns.started_at.size else None,
     )  # fmt: skip
     return [everyone, *rows]
 
