@@ -81,11 +81,13 @@ class Recorder:
         )
 
     def configure(self, updated: set[str]) -> None:
-        # Only react to our own options: opening a database as a side effect of some other
-        # option changing would create the default database where nobody asked for one.
-        if "inspector_config" in updated:
+        # Only react to our own options, and only to values someone set: mitmproxy reports every
+        # option as updated when the addon loads, before `--set inspector_db=...` arrives, and
+        # opening the default then would create (or refuse) a database nobody asked for.
+        # Unset options fall back to the defaults in running().
+        if "inspector_config" in updated and ctx.options.inspector_config:
             self._open_config()
-        if "inspector_db" in updated:
+        if "inspector_db" in updated and ctx.options.inspector_db:
             self._open_writer()
 
     def running(self) -> None:

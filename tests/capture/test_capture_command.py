@@ -192,3 +192,21 @@ def test_the_addon_script_works_in_mitmdump(tmp_path: Path, upstream: Upstream) 
         assert proxy.stop() == 0, proxy.text("stderr")
     assert (exchange.status, exchange.port) == (200, upstream.port)
     assert len(exchanges_under(db_path, "/script/")) == 1
+
+
+def test_capture_with_db_never_opens_the_default_database(tmp_path: Path) -> None:
+    # mitmproxy reports every option as changed when the addon loads, before --db's value
+    # arrives: the addon used to open (and create) the default database at that moment.
+    data_home = tmp_path / "data"
+    default = data_home / "api-inspector" / "capture.db"
+    default.parent.mkdir(parents=True)
+    default.write_bytes(b"somebody else's file")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    result = CliRunner(env={"XDG_DATA_HOME": str(data_home), "INSPECTOR_DB": None}).invoke(
+        main, ["capture", "--db", str(notes), "--listen", "127.0.0.1:0"]
+    )
+    assert result.exit_code == 2
+    assert f"{notes} is not an SQLite database" in result.output
+    assert str(default) not in result.output
+    assert default.read_bytes() == b"somebody else's file"
