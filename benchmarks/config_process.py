@@ -1,15 +1,24 @@
 """Cost of Config.process() per exchange (grouping + redaction) with the built-in rules.
 
 Prints microseconds per call for a few typical requests; process() runs on the proxy's event
-loop for every flow, so the target is well under 100 µs for a typical request.
+loop for every flow, so the target is well under 100 µs for a typical request. The same cases
+run in the same go against a baseline revision (a temporary git worktree, `--baseline REV`,
+by default the code before value-shape redaction), and each new figure may be at most 20%
+slower than the baseline's.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from figures import figure
 
@@ -82,18 +91,68 @@ def per_call_us(func: Callable[[], object], rounds: int = 7) -> tuple[float, flo
     return statistics.median(samples), min(samples)
 
 
-def main() -> None:
+# The last revision whose redaction keyed on names only.
+BASELINE = "89c6f62"
+ALLOWED_SLOWDOWN = 1.20
+
+
+def measure() -> dict[str, float]:
     config = load_config(None)
     medians: dict[str, float] = {}
     for name, exchange in CASES.items():
-        median, best = per_call_us(lambda exchange=exchange: config.process(exchange))
-        print(f"{name:55s} {median:9.1f} µs median  {best:9.1f} µs best")
+        median, _ = per_call_us(lambda exchange=exchange: config.process(exchange))
         medians[name] = median
-    median, best = per_call_us(lambda: config.wants("localhost", 8000, "/users/42"))
-    print(f"{'wants() scope check':55s} {median:9.1f} µs median  {best:9.1f} µs best")
+    return medians
+
+
+def _baseline(revision: str) -> dict[str, float]:
+    """The same measurement run against `revision`'s code, in a throwaway worktree."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = Path(scratch) / "baseline"
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", "-q", str(tree),
+                        revision], check=True)  # fmt: skip
+        try:
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            done = subprocess.run(
+                [sys.executable, __file__, "--measure-only"],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)],
+                           check=False)  # fmt: skip
+    return dict(json.loads(done.stdout))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", default=BASELINE, help="git revision to compare against")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_only:
+        import inspector
+
+        assert os.environ.get("PYTHONPATH", "") in inspector.__file__, "baseline not imported"
+        print(json.dumps(measure()))
+        return
+    now = measure()
+    before = _baseline(args.baseline)
+    print(f"{'per exchange':55s} {'now':>10s} {'baseline':>10s} {'ratio':>6s}")
+    missed = False
+    for name, value in now.items():
+        ratio = value / before[name]
+        missed |= ratio > ALLOWED_SLOWDOWN
+        print(f"{name:55s} {value:8.1f}µs {before[name]:8.1f}µs {ratio:6.2f}")
+    config = load_config(None)
+    median, _ = per_call_us(lambda: config.wants("localhost", 8000, "/users/42"))
+    print(f"{'wants() scope check':55s} {median:8.1f}µs")
+    names = list(now)
     figure(
-        "Grouping and redaction rules per exchange (typical GET / POST with secrets)",
-        " / ".join(f"{value:.0f} µs" for value in list(medians.values())[:2]),
+        "Grouping and redaction per exchange: typical GET / 100 kB JSON (baseline: names only)",
+        f"{now[names[0]]:.0f} µs / {now[names[2]] / 1000:.1f} ms "
+        f"(was {before[names[0]]:.0f} µs / {before[names[2]] / 1000:.1f} ms)",
+        target=f"at most {ALLOWED_SLOWDOWN:.0%} of the baseline",
+        missed=missed,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ from inspector.cli.app import main
 from inspector.config import Config, load_config
 from inspector.config.defaults import BUILTIN_DENY, BUILTIN_EXCLUDE_PATHS
 from inspector.config.grouping import FunctionRule, SourceRule
+from inspector.config.secret_shapes import TOKEN_FORMATS
 from inspector.config.sources import Source
 
 
@@ -58,6 +61,7 @@ def describe(config: Config) -> list[str]:
         f"{own_deny} yours); keep {allow}; mask {_plural(len(redact.mask), 'pattern')}"
         + (" plus card numbers" if redact.builtin else "")
     )
+    lines += _effective_redaction(config)
     capture = config.capture
     hosts = ", ".join(capture.hosts) if capture.hosts else "all hosts"
     builtin_excludes = sum(1 for p in capture.exclude_paths if p in BUILTIN_EXCLUDE_PATHS)
@@ -74,11 +78,37 @@ def describe(config: Config) -> list[str]:
     lines.append(f"OpenAPI: {capture.openapi or 'none'}")
     lines.append(
         "Retention: "
-        + (", ".join(k for k in kept if k) + " (not enforced yet)" if any(kept) else "keep all")
+        + (", ".join(k for k in kept if k) + ", oldest pruned first" if any(kept) else "keep all")
     )
     exports = ", ".join(sorted(config.exports)) if config.exports else "none"
     lines.append(f"Exports: {exports}")
     return lines + warnings(config)
+
+
+def _wrapped(title: str, items: Sequence[str]) -> list[str]:
+    text = textwrap.fill(", ".join(items), width=96, initial_indent="    ", break_on_hyphens=False,
+                         subsequent_indent="    ")  # fmt: skip
+    return [f"  {title}:", text]
+
+
+def _effective_redaction(config: Config) -> list[str]:
+    """The rules in force, spelled out: what `[REDACTED]` will replace in captured traffic."""
+    rules = config.key_rules
+    lines = _wrapped("Denied names (values replaced wherever the name appears)", rules.deny)
+    pair_only = [name for name in rules.for_pairs.deny if name not in rules.deny]
+    if pair_only:
+        lines += _wrapped("Also denied in query strings, forms, headers and cookies", pair_only)
+        lines.append("    and `code` beside state, redirect_uri, grant_type or client_id (OAuth)")
+    if rules.allow:
+        lines += _wrapped("Allowed names (every other value replaced)", rules.allow)
+    if rules.not_secret:
+        lines += _wrapped("Not secret here (kept although a built-in rule denies them)",
+                          rules.not_secret)  # fmt: skip
+    if config.mask.tokens:
+        shapes = ["card numbers", *(rule.name for rule in TOKEN_FORMATS)]
+        lines += _wrapped("Values masked whatever their name", shapes)
+        lines.append("    and passwords and denied names inside URLs anywhere")
+    return lines
 
 
 def warnings(config: Config) -> list[str]:

@@ -5,6 +5,7 @@ from inspector.config.fingerprint import fingerprint, is_fingerprint
 from inspector.config.loader import load_config, parse_config
 from inspector.config.pipeline import Config
 from inspector.config.request_view import RequestView
+from inspector.config.schema import key_list_redaction
 from inspector.config.settings import CaptureSettings, RedactSettings, Retention
 from inspector.config.watcher import ConfigWatcher
 
@@ -18,6 +19,7 @@ __all__ = [
     "Retention",
     "fingerprint",
     "is_fingerprint",
+    "key_list_redaction",
     "load_config",
     "parse_config",
 ]

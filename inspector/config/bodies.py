@@ -12,9 +12,11 @@ import dataclasses
 import json
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from inspector.config.defaults import REDACTED
 from inspector.config.redaction import DENIED, KEEP, NOT_ALLOWED, KeyRules, Masker, redact_pairs
+from inspector.config.secret_shapes import mask_tokens, mask_tokens_in_bytes
 from inspector.model import Body
 
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
@@ -52,10 +54,61 @@ _KEY_EQUALS = re.compile(
 _KEY_COLON = re.compile(
     rf"(?<![\w.\-])([A-Za-z_][\w.\-]{{0,100}})([ \t]*:[ \t]*)({_QUOTED}|[^\r\n]+)"
 )
-_XML_ELEMENT = re.compile(r"<([A-Za-z_][\w.\-]{0,100})(\s[^<>]*)?>([^<]*)</\1\s*>")
+# `'password': 'x'` (Python and JS object literals), `"password": "x"` wherever a broken JSON
+# text lost step, and `:password => "x"` (Ruby), whatever the scan above made of them.
+_QUOTED_KEY = re.compile(
+    rf"""(?P<q>['"]):?(?P<key>[A-Za-z_][\w.\-]{{0,100}})(?P=q)(?P<sep>\s*(?::|=>?)\s*)"""
+    rf"""(?P<value>{_QUOTED}|[^\s,}}\]);]+)"""
+)
+# An element, namespaced or not, whose text is plain or a CDATA section.
+_XML_ELEMENT = re.compile(
+    r"<(?P<tag>(?:[A-Za-z_][\w.\-]{0,50}:)?(?P<local>[A-Za-z_][\w.\-]{0,100}))(?P<attrs>\s[^<>]*)?>"
+    r"(?P<text><!\[CDATA\[[\s\S]*?\]\]>|[^<]*)</(?P=tag)\s*>"
+)
 _ESCAPED_ASCII = re.compile(r"\\u00[2-7]")
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-_PART_NAME = re.compile(r'\bname="([^"]*)"', re.IGNORECASE)
+# `name="x"`, `name=x` (unquoted) and RFC 2231's `name*=utf-8''x`.
+_PART_NAME = re.compile(r"""\bname(\*?)=(?:"([^"]*)"|([^;\s]+))""", re.IGNORECASE)
+
+
+def _part_name(head: str) -> str:
+    found = _PART_NAME.search(head)
+    if found is None:
+        return ""
+    star, quoted, bare = found.groups()
+    name = quoted if quoted is not None else bare
+    if star:  # RFC 2231: charset'language'percent-encoded
+        name = unquote(name.split("'", 2)[-1])
+    return name
+
+
+def _sub_pairs(pattern: re.Pattern[str], text: str, rules: KeyRules) -> str:
+    """Redact the values of denied `key=value` / `key: value` pairs.
+
+    A kept pair's value is read on, not skipped: `rejected: Authorization: Bearer x` holds a
+    denied pair inside a kept one.
+    """
+    pieces: list[str] = []
+    copied = position = 0
+    while (found := pattern.search(text, position)) is not None:
+        key, value = found.group(1), found.group(3)
+        if rules.verdict(key) == DENIED and REDACTED not in value:
+            pieces += [text[copied : found.start(3)], REDACTED]
+            copied = position = found.end()
+        else:
+            position = found.end(2)
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    return "".join(pieces)
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _is_json_type(mtype: str) -> bool:
@@ -97,7 +150,12 @@ class BodyRedactor:
 
     def __init__(self, rules: KeyRules, mask: Masker) -> None:
         self._rules = rules
+        self._pair_rules = rules.for_pairs
         self._mask = mask
+
+    def redact_text(self, text: str) -> str:
+        """Free text (an error message, a log line): pairs of denied keys and masks."""
+        return self._text(text)
 
     def __call__(self, body: Body) -> Body:
         if not body.content:
@@ -110,7 +168,7 @@ class BodyRedactor:
             try:  # "binary" that is really text (a JSON upload as octet-stream) is still checked
                 text = content.decode("utf-8")
             except UnicodeDecodeError:
-                return content
+                return self._binary(content)
             return self._text(text).encode("utf-8")
         # surrogateescape round-trips any bytes, so undecodable parts come back unchanged.
         text = content.decode("utf-8", "surrogateescape")
@@ -123,12 +181,16 @@ class BodyRedactor:
             if parsed is not None:
                 return parsed
         if mtype == _FORM:
-            redacted = redact_pairs(text, self._rules, self._mask)
+            redacted = redact_pairs(text, self._pair_rules, self._mask)
         elif mtype == "multipart/form-data":
             redacted = self._multipart(text, content_type)
         else:
             redacted = self._text(text)
         return content if redacted == text else redacted.encode("utf-8", "surrogateescape")
+
+    def _binary(self, content: bytes) -> bytes:
+        """Truly binary content (not UTF-8): token-shaped runs overwritten, length kept."""
+        return mask_tokens_in_bytes(content) if self._mask.tokens else content
 
     def _may_change(self, text: str) -> bool:
         """False when no key in the text can be denied and no mask matches: most bodies.
@@ -162,21 +224,27 @@ class BodyRedactor:
         text = content.decode("utf-8", "surrogateescape")
         keys_ruled = self._any_key_ruled(text)
         masking = self._mask.active and self._mask.finds(text)
-        if not keys_ruled and not masking:
+        # A string value can hold a structure of its own: JSON, a GraphQL query with inline
+        # arguments, a form or a log line naming a denied key.
+        embedded = self._rules.may_rule_text(text.lower())
+        if not keys_ruled and not masking and not embedded:
             return content
         holder = [document]
-        return _dump(holder[0]) if self._walk(holder, masking) else content
+        return _dump(holder[0]) if self._walk(holder, masking, embedded) else content
 
     def _any_key_ruled(self, text: str) -> bool:
         lower = text.lower()
         # An ASCII letter written as \u00XX could spell a denied key: check the parsed keys.
         return _ESCAPED_ASCII.search(lower) is not None or self._rules.may_rule_json(lower)
 
-    def _scalar(self, value: Any) -> tuple[bool, Any]:
+    def _scalar(self, value: Any, embedded: bool = False) -> tuple[bool, Any]:
         """(changed, new value) after masks, for a kept value that is not a container."""
         mask = self._mask
         if isinstance(value, str):
-            masked = mask(value)
+            if embedded and self._rules.may_rule_text(value.lower()):
+                masked = self._text(value)
+            else:
+                masked = mask(value) if mask.active else value
             return masked != value, masked
         if isinstance(value, int | float) and not isinstance(value, bool):
             text = str(value)
@@ -184,7 +252,7 @@ class BodyRedactor:
                 return True, REDACTED
         return False, value
 
-    def _walk(self, root: list[Any], masking: bool) -> bool:
+    def _walk(self, root: list[Any], masking: bool, embedded: bool = False) -> bool:
         """Redacts a parsed document in place, iteratively (deep nesting cannot overflow).
 
         json.loads only makes dict, list, str, int, float, bool and None: exact type checks are
@@ -204,8 +272,8 @@ class BodyRedactor:
                         changed = True
                     elif container:
                         stack.append(value)
-                    elif masking:
-                        value_changed, new = self._scalar(value)
+                    elif masking or (embedded and type(value) is str):
+                        value_changed, new = self._scalar(value, embedded)
                         if value_changed:
                             node[key] = new
                             changed = True
@@ -213,8 +281,8 @@ class BodyRedactor:
                 for index, value in enumerate(node):
                     if type(value) is dict or type(value) is list:
                         stack.append(value)
-                    elif masking:
-                        value_changed, new = self._scalar(value)
+                    elif masking or (embedded and type(value) is str):
+                        value_changed, new = self._scalar(value, embedded)
                         if value_changed:
                             node[index] = new
                             changed = True
@@ -228,17 +296,24 @@ class BodyRedactor:
         text = self._json_pairs(text)
         rules = self._rules
 
-        def key_value(match: re.Match[str]) -> str:
-            if rules.verdict(match.group(1)) == DENIED and REDACTED not in match.group(3):
-                return f"{match.group(1)}{match.group(2)}{REDACTED}"
-            return match.group()
-
         def element(match: re.Match[str]) -> str:
-            if rules.verdict(match.group(1)) == DENIED:
-                return f"<{match.group(1)}{match.group(2) or ''}>{REDACTED}</{match.group(1)}>"
+            if rules.verdict(match.group("local")) == DENIED:
+                tag = match.group("tag")
+                return f"<{tag}{match.group('attrs') or ''}>{REDACTED}</{tag}>"
             return match.group()
 
-        text = _KEY_COLON.sub(key_value, _KEY_EQUALS.sub(key_value, text))
+        def quoted_key(match: re.Match[str]) -> str:
+            value = match.group("value")
+            if rules.verdict(match.group("key")) != DENIED or REDACTED in value:
+                return match.group()
+            quote = value[0] if value[:1] in ("'", '"') else ""
+            return match.group()[: match.start("value") - match.start()] + (
+                f"{quote}{REDACTED}{quote}"
+            )
+
+        text = _sub_pairs(_KEY_COLON, _sub_pairs(_KEY_EQUALS, text, rules), rules)
+        if "'" in text or '"' in text:
+            text = _QUOTED_KEY.sub(quoted_key, text)
         if "<" in text:
             text = _XML_ELEMENT.sub(element, text)
         return self._mask(text) if self._mask.active else text
@@ -290,13 +365,19 @@ class BodyRedactor:
                 head, blank, content = part.partition("\n\n")
             if not blank:
                 continue
-            name_match = _PART_NAME.search(head)
-            name = name_match.group(1) if name_match else ""
+            name = _part_name(head)
             tail = "\r\n" if content.endswith("\r\n") else "\n" if content.endswith("\n") else ""
             value = content[: len(content) - len(tail)]
-            if name and self._rules.removes(name):
+            if name and self._pair_rules.removes(name):
                 value = REDACTED
-            elif "filename=" not in head.lower():
+            elif "filename" in head.lower():
+                # An uploaded file is searched when it is text (an .env, a JSON key file, a
+                # log); undecodable bytes arrive here as surrogates and are left alone.
+                if not _has_surrogates(value):
+                    value = self._text(value)
+                elif self._mask.tokens:
+                    value = mask_tokens(value)
+            else:
                 value = self._text(value)
             parts[index] = f"{head}{blank}{value}{tail}"
         return delimiter.join(parts)

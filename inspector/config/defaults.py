@@ -8,10 +8,25 @@ from __future__ import annotations
 BUILTIN_DENY: tuple[str, ...] = (
     "authorization",
     "proxy-authorization",
+    "*authorization",  # X-Authorization, X-Upstream-Authorization, X-Forwarded-Authorization
+    "*authentication",
     "cookie",
     "set-cookie",
     "auth",
+    "x-auth",
     "x-auth-*",
+    "*access-key*",  # X-Access-Key, X-Amz-Access-Key
+    "*access_key*",
+    "*accesskey*",
+    "*accountkey",
+    "*subscription-key*",  # Ocp-Apim-Subscription-Key (Azure), vendor gateways
+    "*subscription_key*",
+    "*subscriptionkey*",
+    "x-functions-key",
+    "*master-key*",
+    "*master_key*",
+    "*connectionstring*",
+    "*connection_string*",
     "*api-key*",
     "*api_key*",
     "*apikey*",
@@ -21,14 +36,19 @@ BUILTIN_DENY: tuple[str, ...] = (
     "*password*",
     "*passwd*",
     "pwd",
+    "pw",
+    "pass",
+    "*_pass",
+    "*-pass",
+    "passcode",
     "*passphrase*",
     "*private-key*",
     "*private_key*",
     "*privatekey*",
     "*signature*",
     "session",
-    "session-id",
-    "session_id",
+    "*session-id",
+    "*session_id",
     "*sessionid",
     "*sessid",
     "*card-number*",
@@ -38,7 +58,15 @@ BUILTIN_DENY: tuple[str, ...] = (
     "cvc",
     "ccv",
     "ssn",
+    "otp",
+    "totp",
+    "mfa_code",
+    "pin",
 )
+
+# Names that are credentials in query strings, form fields, headers and cookies (`?key=` for
+# Google APIs, `sig=` in Azure SAS URLs) but ordinary words as JSON or XML keys.
+BUILTIN_PAIR_DENY: tuple[str, ...] = ("key", "sig")
 
 # Noise that says nothing about an API's consumers (Apitally's default exclusions, 1.x form).
 BUILTIN_EXCLUDE_PATHS: tuple[str, ...] = (

@@ -45,7 +45,7 @@ class Config:
         self.key_rules = rules
         self.mask = mask
         self._scope = scope
-        self._headers = HeaderRedactor(rules, mask)
+        self._headers = HeaderRedactor(rules.for_pairs, mask)
         self._body = BodyRedactor(rules, mask)
 
     @classmethod
@@ -90,13 +90,26 @@ class Config:
         """The fields redaction changes (field name -> new value); empty when nothing does."""
         changes: dict[str, Any] = {}
         mask = self.mask
-        query = redact_pairs(exchange.query, self.key_rules, mask)
+        query = redact_pairs(exchange.query, self.key_rules.for_pairs, mask)
         if query != exchange.query:
             changes["query"] = query
+        path = exchange.path
+        if ";" in path:  # matrix parameters: /app;jsessionid=...
+            head, _, params = path.partition(";")
+            path = f"{head};{redact_pairs(params, self.key_rules.for_pairs, mask, separator=';')}"
         if mask.active:
-            path = mask(exchange.path)
-            if path != exchange.path:
-                changes["path"] = path
+            path = mask(path)
+        if path != exchange.path:
+            changes["path"] = path
+        # Failure messages can quote the raw request ("invalid header: Authorization: ...").
+        if exchange.error:
+            error = self._body.redact_text(exchange.error)
+            if error != exchange.error:
+                changes["error"] = error
+        if exchange.reason and mask.active:
+            reason = mask(exchange.reason)
+            if reason != exchange.reason:
+                changes["reason"] = reason
         # Unchanged parts come back as the same objects, so identity says what changed.
         for name, headers in (
             ("request_headers", exchange.request_headers),

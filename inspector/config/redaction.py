@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote_plus, unquote_plus
 
+import ahocorasick
+
 from inspector.config.defaults import REDACTED
+from inspector.config.secret_shapes import has_token, mask_tokens
 from inspector.model import Headers
 
 KEEP, DENIED, NOT_ALLOWED = 0, 1, 2
 _CACHE_LIMIT = 4096
+_CLEAN_CACHE_TEXT = 512
 
 # Only these Authorization schemes are kept in front of `[REDACTED]`: any other first word
 # might be the secret itself.
@@ -32,7 +36,15 @@ _AUTH_SCHEMES = frozenset(
         "mac",
     ]
 )
-_URL_HEADERS = frozenset({"location", "content-location", "referer"})
+_URL_HEADERS = frozenset({"location", "content-location", "referer", "origin"})
+# Bracketed parts of a form or query name: `token[0]`, `access_token[]`, `user[password]`.
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+# An OAuth authorization code is a one-time credential, but `code` alone names error codes and
+# country codes too: it is removed when a pair beside it says the query is an OAuth exchange.
+_OAUTH_COMPANIONS = frozenset(
+    {"state", "redirect_uri", "grant_type", "code_verifier", "client_id", "session_state"}
+)
+_PAIR_SEPARATORS = re.compile(r"[&;]")
 
 
 def glob_regex(pattern: str) -> str:
@@ -64,21 +76,47 @@ def _json_key_fragments(pattern: str) -> tuple[str, ...]:
     return tuple(part for part in parts if part)
 
 
+def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
+    """One Aho-Corasick pass tells whether any of `words` occurs: a substring test per word
+    would read a 100 kB body once for each of the fifty-odd deny patterns."""
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    if not len(automaton):
+        return None
+    automaton.make_automaton()
+    return automaton
+
+
+def _occurs(automaton: ahocorasick.Automaton | None, text: str) -> bool:
+    return automaton is not None and next(automaton.iter(text), None) is not None
+
+
 class KeyRules:
     """Decides, for a key name, whether its value is kept, denied, or dropped by `allow`."""
 
-    def __init__(self, deny: Sequence[str], allow: Sequence[str]) -> None:
+    def __init__(
+        self,
+        deny: Sequence[str],
+        allow: Sequence[str],
+        not_secret: Sequence[str] = (),
+        *,
+        pair_deny: Sequence[str] = (),
+    ) -> None:
+        self.deny, self.allow, self.not_secret = tuple(deny), tuple(allow), tuple(not_secret)
+        # The rules for query strings, form fields, headers and cookies: `pair_deny` too.
+        self.for_pairs = KeyRules((*deny, *pair_deny), allow, not_secret) if pair_deny else self
         self._deny = _NameSet(deny)
+        # Names the user declared harmless here: they beat the deny list (not value shapes).
+        self._not_secret = _NameSet(not_secret) if not_secret else None
         self._allow = _NameSet(allow) if allow else None
         self._cache: dict[str, int] = {}
         # The longest literal piece of each deny pattern, as it would appear in JSON text.
         hints = {max(_json_key_fragments(p), key=len) for p in deny if p.strip("*")}
-        self._json_hints = tuple(sorted(hints))
-        self._json_hint = (
-            re.compile("|".join(re.escape(h) for h in self._json_hints)) if hints else None
-        )
+        self._json_hint = _automaton(hints)
         self._deny_anything = any(not p.strip("*") for p in deny)
         self._text_hints = tuple(sorted({hint.strip('"') for hint in hints}))
+        self._text_hint = _automaton(self._text_hints)
 
     def may_rule_json(self, lower_text: str) -> bool:
         """False only when no key of this lower-cased JSON text can be denied or not allowed.
@@ -87,18 +125,13 @@ class KeyRules:
         """
         if self._allow is not None or self._deny_anything:
             return True
-        if self._json_hint is None:
-            return False
-        if len(lower_text) > 4096:
-            # Over long texts, substring search (memory speed) beats a regex alternation.
-            return any(hint in lower_text for hint in self._json_hints)
-        return self._json_hint.search(lower_text) is not None
+        return _occurs(self._json_hint, lower_text)
 
     def may_rule_text(self, lower_text: str) -> bool:
         """False only when no denied or unlisted key name can occur in this lower-cased text."""
         if self._allow is not None or self._deny_anything:
             return True
-        return any(hint in lower_text for hint in self._text_hints)
+        return _occurs(self._text_hint, lower_text)
 
     def verdict(self, name: str) -> int:
         """KEEP, DENIED (deny wins over allow) or NOT_ALLOWED (allow is set and misses)."""
@@ -106,11 +139,19 @@ class KeyRules:
         if cached is not None:
             return cached
         lower = name.strip().lower()
-        # Nested form names (`user[password]`, Rails and PHP style) are judged by their last part.
-        inner = lower[lower.rindex("[") + 1 : -1] if lower.endswith("]") and "[" in lower else ""
-        if lower in self._deny or (inner and inner in self._deny):
+        # Nested and array form names (`user[password]`, `access_token[]`, `token[0]`, Rails and
+        # PHP style) are judged by their base name and by their last named part.
+        base, inner = lower, ""
+        if lower.endswith("]") and "[" in lower:
+            base = lower[: lower.index("[")]
+            named = [part for part in _BRACKETS.findall(lower) if part and not part.isdigit()]
+            inner = named[-1] if named else ""
+        names = [n for n in (lower, base, inner) if n]
+        if self._not_secret is not None and any(n in self._not_secret for n in names):
+            result = KEEP
+        elif any(n in self._deny for n in names):
             result = DENIED
-        elif self._allow is not None and lower not in self._allow and inner not in self._allow:
+        elif self._allow is not None and not any(n in self._allow for n in names):
             result = NOT_ALLOWED
         else:
             result = KEEP
@@ -161,25 +202,59 @@ def _masked_cards(text: str) -> str:
 
 
 class Masker:
-    """Replaces matching substrings of kept values with `[REDACTED]`."""
+    """Masks credentials inside kept values: the user's `mask` regexes and, with the built-in
+    rules, card numbers, well-known token formats (secret_shapes) and secrets in URLs (a
+    password in the userinfo, denied names in the query or fragment)."""
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]], cards: bool) -> None:
+    def __init__(
+        self,
+        patterns: Sequence[re.Pattern[str]],
+        cards: bool,
+        *,
+        tokens: bool = False,
+        url_rules: KeyRules | None = None,
+    ) -> None:
         self.patterns = tuple(patterns)
         self.cards = cards
-        self.active = bool(self.patterns) or cards
+        self.tokens = tokens
+        self._url_rules = url_rules
+        self.active = bool(self.patterns) or cards or tokens or url_rules is not None
+        # Header values repeat from request to request (User-Agent, Accept, Host): the short
+        # ones found clean are remembered. Only clean values, so no secret is held here.
+        self._clean: dict[str, None] = {}
 
     def __call__(self, text: str) -> str:
+        if text in self._clean:
+            return text
+        original = text
+        text = self._masked(text)
+        if text is original and len(text) <= _CLEAN_CACHE_TEXT:
+            if len(self._clean) >= _CACHE_LIMIT:
+                self._clean.clear()
+            self._clean[text] = None
+        return text
+
+    def _masked(self, text: str) -> str:
         # search() before sub(): most values match nothing, and a search copies nothing.
         for pattern in self.patterns:
             if pattern.search(text):
                 text = pattern.sub(REDACTED, text)
         if self.cards and _CARD_RUN.search(text):
             text = _masked_cards(text)
+        if self.tokens:
+            text = mask_tokens(text)
+        if self._url_rules is not None and "://" in text:
+            text = _scrub_urls(text, self._url_rules)
         return text
 
     def finds(self, text: str) -> bool:
         """Whether any mask matches somewhere in `text`."""
         if any(pattern.search(text) for pattern in self.patterns):
+            return True
+        if self.tokens and has_token(text):
+            return True
+        rules = self._url_rules
+        if rules is not None and "://" in text and _scrub_urls(text, rules) != text:
             return True
         if not self.cards:
             return False
@@ -188,38 +263,101 @@ class Masker:
         )
 
 
+_NO_MASK = Masker((), cards=False)
+# Absolute URLs in free text: headers, JSON strings, YAML, logs, error messages.
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s\"'<>\\`{}|^]+")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#@:]*):([^/?#@]+)@")
+
+
+def _scrub_urls(text: str, rules: KeyRules) -> str:
+    def one(match: re.Match[str]) -> str:
+        url = _USERINFO.sub(lambda m: f"{m.group(1)}{m.group(2)}:{REDACTED}@", match.group(), 1)
+        return redact_url(url, rules, _NO_MASK)
+
+    return _URL_IN_TEXT.sub(one, text)
+
+
 def redact_pairs(encoded: str, rules: KeyRules, mask: Masker, *, separator: str = "&") -> str:
     """A query string or form body with removed values replaced; untouched pairs stay as sent.
 
+    Pairs split at `&` and at `;` (the older HTML separator, still accepted by many servers).
     `[REDACTED]` is written unencoded, as Apitally does, so a reader sees it in the URL.
     """
     if not encoded:
         return encoded
+    if separator == "&" and ";" in encoded:
+        return _redact_split_pairs(encoded, _PAIR_SEPARATORS, rules, mask)
     parts = encoded.split(separator)
-    changed = False
+    redacted = _redact_pair_list(parts, rules, mask)
+    return separator.join(redacted) if redacted is not parts else encoded
+
+
+def _redact_split_pairs(
+    encoded: str, separators: re.Pattern[str], rules: KeyRules, mask: Masker
+) -> str:
+    parts = separators.split(encoded)
+    kept = separators.findall(encoded)
+    redacted = _redact_pair_list(parts, rules, mask)
+    if redacted is parts:
+        return encoded
+    pieces = [redacted[0]]
+    for joint, part in zip(kept, redacted[1:], strict=True):
+        pieces += [joint, part]
+    return "".join(pieces)
+
+
+def _redact_pair_list(parts: list[str], rules: KeyRules, mask: Masker) -> list[str]:
+    """The same list when nothing changed, else a new one."""
+    names = [unquote_plus(part.partition("=")[0]).strip().lower() for part in parts]
+    oauth = "code" in names and not _OAUTH_COMPANIONS.isdisjoint(names)
+    result = parts
     for index, part in enumerate(parts):
         raw_name, equals, raw_value = part.partition("=")
-        name = unquote_plus(raw_name)
-        if rules.removes(name):
-            if raw_value:
-                parts[index] = f"{raw_name}={REDACTED}"
-                changed = True
+        name = names[index]
+        if rules.removes(name) or (oauth and name == "code"):
+            new = f"{raw_name}={REDACTED}" if raw_value else part
         elif raw_value and mask.active:
             value = unquote_plus(raw_value)
             masked = mask(value)
-            if masked != value:
-                parts[index] = f"{raw_name}{equals}{quote_plus(masked, safe='[]')}"
-                changed = True
-    return separator.join(parts) if changed else encoded
+            new = part if masked == value else f"{raw_name}{equals}{quote_plus(masked, safe='[]')}"
+        else:
+            continue
+        if new != part:
+            if result is parts:
+                result = list(parts)
+            result[index] = new
+    return result
 
 
 def redact_url(url: str, rules: KeyRules, mask: Masker) -> str:
-    """A URL (Location, Referer, ...) with its query redacted and masks applied."""
-    base, question, rest = url.partition("?")
+    """A URL (Location, Referer, ...) with its query and fragment redacted and masks applied.
+
+    The fragment counts: OAuth's implicit flow returns `#access_token=...` in a Location.
+    """
+    rest, hash_sign, fragment = url.partition("#")
+    base, question, query = rest.partition("?")
     if question:
-        query, hash_sign, fragment = rest.partition("#")
-        url = f"{base}?{redact_pairs(query, rules, mask)}{hash_sign}{fragment}"
+        query = redact_pairs(query, rules, mask)
+    if hash_sign and "=" in fragment:
+        fragment = redact_pairs(fragment, rules, mask)
+    url = f"{base}{question}{query}{hash_sign}{fragment}"
     return mask(url) if mask.active else url
+
+
+def _redact_link(value: str, rules: KeyRules, mask: Masker) -> str:
+    """`Link: <url>; rel="next", <url>; rel="prev"`: each target is a URL."""
+    return re.sub(r"<([^<>]*)>", lambda m: f"<{redact_url(m.group(1), rules, mask)}>", value)
+
+
+_REFRESH_URL = re.compile(r";\s*url\s*=\s*['\"]?(.*)", re.IGNORECASE)
+
+
+def _redact_refresh(value: str, rules: KeyRules, mask: Masker) -> str:
+    """`Refresh: 0; url=/next?token=...`."""
+    found = _REFRESH_URL.search(value)
+    if found is None:
+        return mask(value) if mask.active else value
+    return value[: found.start(1)] + redact_url(found.group(1), rules, mask)
 
 
 def _redact_cookie_pairs(value: str, rules: KeyRules, mask: Masker) -> str:
@@ -259,6 +397,8 @@ class HeaderRedactor:
             "cookie": _redact_cookie_pairs,
             "set-cookie": _redact_set_cookie,
             **dict.fromkeys(_URL_HEADERS, redact_url),
+            "link": _redact_link,
+            "refresh": _redact_refresh,
         }
 
     def __call__(self, headers: Headers) -> Headers:

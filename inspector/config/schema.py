@@ -6,7 +6,7 @@ import difflib
 import importlib
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from inspector.config.defaults import (
     BUILTIN_DENY,
     BUILTIN_EXCLUDE_PATHS,
+    BUILTIN_PAIR_DENY,
     DEFAULT_MAX_BODY_BYTES,
     MAX_EMAIL_CHARS,
     MAX_GROUP_CHARS,
@@ -33,6 +34,7 @@ from inspector.config.settings import (
     parse_size_mb,
 )
 from inspector.config.sources import parse_source
+from inspector.model import Exchange
 from inspector.openapi import OpenApiError, OpenApiSpec
 
 SCHEMA_VERSION = 1
@@ -46,7 +48,7 @@ CAPTURE_KEYS = (
 RETENTION_KEYS = ("max_age", "max_exchanges", "max_db_mb")
 GROUP_KEYS = ("id", "label", "email", "function")
 CONSUMER_KEYS = ("id", "label", "email", "group")
-REDACT_KEYS = ("deny", "allow", "mask", "builtin")
+REDACT_KEYS = ("deny", "allow", "mask", "builtin", "not_secret")
 
 # The grouping rules used when a file has no [[group]]: the usual places an API key or user
 # identity lives. A readable JWT subject first, then keys and tokens (stored as fingerprints).
@@ -129,12 +131,30 @@ def _redact(data: object) -> tuple[RedactSettings, KeyRules, Masker]:
     builtin = table.get("builtin", bool, True)
     deny = _names(table, "deny")
     allow = _names(table, "allow")
+    not_secret = _names(table, "not_secret")
     masks = _regexes(table, "mask")
+    for index, name in enumerate(not_secret):
+        if name.lower() in {entry.lower() for entry in deny}:
+            raise ConfigError(
+                f"{name!r} is in both deny and not_secret; keep it in one of them",
+                key_path=(*table.key("not_secret"), index),
+            )
     effective_deny = (*BUILTIN_DENY, *deny) if builtin else deny
     settings = RedactSettings(
-        deny=effective_deny, allow=allow, mask=tuple(p.pattern for p in masks), builtin=builtin
+        deny=effective_deny,
+        allow=allow,
+        mask=tuple(p.pattern for p in masks),
+        builtin=builtin,
+        not_secret=not_secret,
     )
-    return settings, KeyRules(effective_deny, allow), Masker(masks, cards=builtin)
+    rules = KeyRules(
+        effective_deny, allow, not_secret, pair_deny=BUILTIN_PAIR_DENY if builtin else ()
+    )
+    # The built-in rules also mask values shaped like credentials and secrets inside URLs.
+    mask = Masker(
+        masks, cards=builtin, tokens=builtin, url_rules=rules.for_pairs if builtin else None
+    )
+    return settings, rules, mask
 
 
 def _retention(data: object) -> Retention:
@@ -367,3 +387,10 @@ def build_config(
         schema_version=version,
         openapi=spec,
     )
+
+
+def key_list_redaction(deny: Sequence[str], allow: Sequence[str]) -> Callable[[Exchange], Exchange]:
+    """The redaction engine with only these deny/allow names (globs allowed), for a destination's
+    own lists on top of what capture already removed (ReadMe's `denylist`/`allowlist`)."""
+    document = {"redact": {"deny": list(deny), "allow": list(allow), "builtin": False}}
+    return build_config(document).redact_exchange

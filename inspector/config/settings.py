@@ -58,3 +58,4 @@ class RedactSettings:
     allow: tuple[str, ...]
     mask: tuple[str, ...]
     builtin: bool  # the built-in deny list and card-number mask are in force
+    not_secret: tuple[str, ...] = ()  # names declared harmless here; they beat the deny list

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, quote, urljoin
+from urllib.parse import parse_qsl, urljoin
 
 from inspector import __version__
+from inspector.config import key_list_redaction
 from inspector.exporters.delivery import ServiceExporter
 from inspector.exporters.masking import (
     REDACTED,
-    KeyLists,
     fingerprint,
     is_fingerprint,
     masked_id,
@@ -91,7 +91,12 @@ class ReadmeExporter(ServiceExporter):
         self.base_url = options.base_url
         self.batch_size = options.buffer_length
         self.timeout_s = options.timeout_s
-        self.lists = KeyLists.of(options.denylist, options.allowlist)
+        # The destination's own lists run through the same engine as capture's `[redact]`.
+        self._extra_redaction = (
+            key_list_redaction(options.denylist, options.allowlist)
+            if options.denylist or options.allowlist
+            else None
+        )
         self.url = urljoin(options.base_url, "/v1/request")  # like the SDK: path replaced
         token = base64.b64encode(f"{options.api_key}:".encode()).decode("ascii")
         self._headers = (
@@ -133,6 +138,8 @@ class ReadmeExporter(ServiceExporter):
         group = self._group(exchange)
         if group is None:
             return None
+        if self._extra_redaction is not None:
+            exchange = self._extra_redaction(exchange)
         item_id = exchange_uuid(exchange.uid)
         return {
             "_id": item_id,
@@ -144,7 +151,7 @@ class ReadmeExporter(ServiceExporter):
 
     def _headers_list(self, headers: Headers, *, request: bool) -> list[dict[str, str]]:
         out = []
-        for name, value in self.lists.pairs(headers):
+        for name, value in headers:
             if request and name.lower() == "authorization" and value != REDACTED:
                 value = masked_id(value)  # the SDK's masking: the dashboard shows the last 4
             out.append({"name": name, "value": value})
@@ -154,18 +161,11 @@ class ReadmeExporter(ServiceExporter):
         text = body.text
         if text is None:
             return NOT_UTF8
-        if body.media_type.endswith(("json", "+json")):
-            return self.lists.json_text(text)
         return text
 
     def _entry(self, exchange: Exchange) -> dict[str, Any]:
         url = exchange.url
-        original_query = parse_qsl(exchange.query, keep_blank_values=True)
-        query = self.lists.pairs(original_query)
-        if query != original_query:
-            # The URL must not show what the query string hides.
-            encoded = "&".join(f"{quote(k, safe='[]')}={quote(v, safe='[]')}" for k, v in query)
-            url = f"{url.partition('?')[0]}?{encoded}"
+        query = parse_qsl(exchange.query, keep_blank_values=True)
         request: dict[str, Any] = {
             "method": exchange.method,
             "url": url,
@@ -180,7 +180,7 @@ class ReadmeExporter(ServiceExporter):
         if req_body.content or req_body.size:
             mime = req_body.content_type
             if req_body.media_type == "application/x-www-form-urlencoded" and req_body.text:
-                params = self.lists.pairs(parse_qsl(req_body.text, keep_blank_values=True))
+                params = parse_qsl(req_body.text, keep_blank_values=True)
                 request["postData"] = {
                     "mimeType": mime,
                     "params": [{"name": k, "value": v} for k, v in params],

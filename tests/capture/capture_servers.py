@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -204,8 +204,12 @@ class UpstreamHandler(BaseHTTPRequestHandler):
                 return
 
 
-def serve_h2(sock: ssl.SSLSocket) -> None:
-    """A minimal HTTP/2 server: answers every request with JSON describing it."""
+H2Answer = Callable[[dict[str, str], bytes], tuple[int, list[tuple[str, str]], bytes]]
+
+
+def serve_h2(sock: ssl.SSLSocket, respond: H2Answer | None = None) -> None:
+    """A minimal HTTP/2 server: answers every request with JSON describing it, or with what
+    `respond(headers, body)` returns (status, headers, body)."""
     config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
     conn = h2.connection.H2Connection(config=config)
     conn.initiate_connection()
@@ -226,6 +230,15 @@ def serve_h2(sock: ssl.SSLSocket) -> None:
                 conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2.events.StreamEnded):
                 headers, body = requests.pop(event.stream_id)
+                if respond is not None:
+                    status, extra, content = respond(headers, bytes(body))
+                    conn.send_headers(
+                        event.stream_id,
+                        [(":status", str(status)), *((k.lower(), v) for k, v in extra),
+                         ("content-length", str(len(content)))],
+                    )  # fmt: skip
+                    conn.send_data(event.stream_id, content, end_stream=True)
+                    continue
                 answer = json.dumps(
                     {"protocol": "h2", "path": headers[":path"], "received_bytes": len(body)}
                 ).encode()

@@ -70,3 +70,24 @@ def test_the_shipped_example_is_valid_and_documents_every_key() -> None:
             *schema.CONSUMER_KEYS, *schema.REDACT_KEYS}  # fmt: skip
     for key in keys:
         assert f"{key} =" in text or f"[{key}" in text or f"[[{key}]]" in text, key
+
+
+def test_the_effective_redaction_rules_are_spelled_out(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[redact]\ndeny = ["x-tenant-*"]\nnot_secret = ["pin"]\n')
+    result = run(str(path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "x-tenant-*" in out and "*authorization" in out and "*subscription-key*" in out
+    assert "Also denied in query strings, forms, headers and cookies:\n    key, sig" in out
+    assert "Not secret here (kept although a built-in rule denies them):\n    pin" in out
+    assert "JSON Web Token" in out and "passwords and denied names inside URLs" in out
+
+
+def test_a_name_both_denied_and_not_secret_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[redact]\ndeny = ["Pin"]\nnot_secret = ["pin"]\n')
+    result = run(str(path))
+    assert result.returncode == 2
+    assert "redact.not_secret" in result.stderr and "line 3" in result.stderr
+    assert "both deny and not_secret" in result.stderr

@@ -17,6 +17,7 @@ from inspector.config.redaction import (
     redact_pairs,
     redact_url,
 )
+from inspector.testing.factories import make_exchange
 
 BUILTIN = KeyRules(BUILTIN_DENY, ())
 CARDS = Masker((), cards=True)
@@ -143,3 +144,16 @@ def test_allow_redacts_other_headers_entirely() -> None:
         ("Content-Type", "text/plain"),
         ("X-Trace", REDACTED),
     )
+
+
+def test_not_secret_keeps_a_builtin_name_but_not_a_token_shaped_value() -> None:
+    from inspector.config.schema import build_config
+
+    config = build_config({"redact": {"not_secret": ["pin", "key"]}})
+    exchange = config.process(make_exchange(
+        query="key=theme&pin=48.85,2.35&token=abc",
+        json_body={"pin": "48.85,2.35", "note": "ghp_" + "a" * 36},
+    ))  # fmt: skip
+    assert exchange is not None
+    assert exchange.query == "key=theme&pin=48.85,2.35&token=[REDACTED]"
+    assert exchange.response_body.content == b'{"pin":"48.85,2.35","note":"[REDACTED]"}'
