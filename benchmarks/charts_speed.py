@@ -144,7 +144,7 @@ def main() -> None:
     for label, flt, start in cases:
         data, seconds = timed(
             f"compute, {label}",
-            lambda flt=flt, start=start: load_chart_data(conn, flt.where, flt.params, start=start),
+            lambda flt=flt, start=start: load_chart_data(conn, flt, start=start),
         )
         assert isinstance(data, ChartData)
         drawn = statistics.median(draw_time(app, panel, data) for _ in range(3))

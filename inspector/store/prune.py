@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from inspector.store.filters import SqlFilter
 from inspector.store.ingest import search_text
 from inspector.store.read import iter_exchanges
 
@@ -23,7 +24,7 @@ def delete_exchanges(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
             marks = ", ".join("?" for _ in chunk)
-            found = list(iter_exchanges(conn, where=f"e.id IN ({marks})", params=chunk))
+            found = list(iter_exchanges(conn, SqlFilter(f"e.id IN ({marks})", tuple(chunk))))
             conn.executemany(
                 "INSERT INTO exchanges_fts (exchanges_fts, rowid, url, headers, body) "
                 "VALUES ('delete', ?, ?, ?, ?)",
