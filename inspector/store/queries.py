@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inspector.model import Exchange
-from inspector.store import stats
+from inspector.store import rollup_answers, rollup_charts, stats
 from inspector.store.answers import ConsumerList, EndpointStats, Summary
 from inspector.store.query_base import iso_utc, time_walk
 from inspector.store.selection import Selection, from_clause
@@ -211,17 +211,42 @@ def count_requests(conn: sqlite3.Connection, selection: Selection) -> int:
 
 def summary(conn: sqlite3.Connection, selection: Selection) -> Summary:
     """Counts, latency percentiles, consumers and endpoints: `inspector stats`."""
-    return stats.summary(conn, selection.where())
+    with _snapshot(conn):
+        plan = rollup_answers.plan(conn, selection)
+        if plan is not None:
+            return rollup_answers.summary(conn, plan)
+        return stats.summary(conn, selection.where())
 
 
 def consumer_list(conn: sqlite3.Connection, selection: Selection) -> ConsumerList:
     """The consumers list of the app: everyone, anonymous traffic, each consumer."""
-    return stats.consumer_list(conn, selection.where())
+    with _snapshot(conn):
+        plan = rollup_answers.plan(conn, selection)
+        if plan is not None:
+            return rollup_answers.consumer_list(conn, plan)
+        return stats.consumer_list(conn, selection.where())
 
 
 def endpoint_stats(conn: sqlite3.Connection, selection: Selection) -> tuple[EndpointStats, ...]:
     """Per method and endpoint template, busiest first."""
-    return stats.endpoint_stats(conn, selection.where())
+    with _snapshot(conn):
+        plan = rollup_answers.plan(conn, selection)
+        if plan is not None:
+            return rollup_answers.endpoint_stats(plan)
+        return stats.endpoint_stats(conn, selection.where())
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so the rollups checked current are the ones read, and the rows too."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 def chart_data(
@@ -234,6 +259,25 @@ def chart_data(
     top_consumers: int = 5,
 ) -> ChartData:
     """Every chart series for the selection; its time range sets the charts' span."""
+    with _snapshot(conn):
+        from_rollups = rollup_charts.chart_data(
+            conn, selection, target_buckets=target_buckets, max_points=max_points,
+            histogram_bins=histogram_bins, top_consumers=top_consumers,
+        )  # fmt: skip
+        if from_rollups is not None:
+            return from_rollups
+        return _chart_from_rows(conn, selection, target_buckets, max_points, histogram_bins,
+                                top_consumers)  # fmt: skip
+
+
+def _chart_from_rows(
+    conn: sqlite3.Connection,
+    selection: Selection,
+    target_buckets: int,
+    max_points: int,
+    histogram_bins: int,
+    top_consumers: int,
+) -> ChartData:
     return load_chart_data(
         conn,
         Selection(selection.filter, selection.consumer).where(),
