@@ -136,14 +136,11 @@ def write_batch(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> list
         consumer_ids = _consumer_ids(conn, fresh)
         first_id = conn.execute(_NEXT_ID).fetchone()[0]
         ids = list(range(first_id, first_id + len(fresh)))
-        row_consumers = [consumer_ids[e.consumer.id] if e.consumer else None for e in fresh]
-        conn.executemany(
-            _INSERT_EXCHANGE,
-            [
-                _exchange_row(e, row_id, consumer)
-                for row_id, e, consumer in zip(ids, fresh, row_consumers, strict=True)
-            ],
-        )
+        rows = [
+            _exchange_row(e, row_id, consumer_ids[e.consumer.id] if e.consumer else None)
+            for row_id, e in zip(ids, fresh, strict=True)
+        ]
+        conn.executemany(_INSERT_EXCHANGE, rows)
         payloads = [
             (
                 row_id,
@@ -163,5 +160,5 @@ def write_batch(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> list
             ],
         )
         # Same transaction: the rollups never disagree with the rows, whatever kills us.
-        rollups.add_exchanges(conn, ids, fresh, row_consumers)
+        rollups.add_exchanges(conn, _EXCHANGE_COLUMNS, rows)
     return ids

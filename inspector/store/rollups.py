@@ -14,14 +14,16 @@ database written by an older version, say).
 from __future__ import annotations
 
 import itertools
+import json
+import math
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from inspector.endpoints import endpoint_template
-from inspector.model import Exchange
 from inspector.store import percentiles
 from inspector.store.rollup_frames import Frame, as_frame, concat, from_exchanges, regroup
 from inspector.store.selection import is_error
@@ -56,10 +58,11 @@ CREATE TABLE IF NOT EXISTS rollup_state (
 """
 _COLUMNS = ("bucket, key_id, requests, errors, timed, duration_sum, duration_max, slowest_id, "
             "request_bytes, response_bytes, last_seen, sketch")  # fmt: skip
-_RAW_COLUMNS = ("e.id, e.started_at, e.consumer_id, e.method, e.scheme, e.host, e.port, "
-                "e.endpoint, e.status, e.user_agent, e.duration_ms, e.request_bytes, "
-                "e.response_bytes")  # fmt: skip
+_RAW_NAMES = ("id", "started_at", "consumer_id", "method", "scheme", "host", "port", "endpoint",
+              "status", "user_agent", "duration_ms", "request_bytes", "response_bytes")  # fmt: skip
+_RAW_COLUMNS = ", ".join(f"e.{name}" for name in _RAW_NAMES)
 _CHUNK = 50_000
+PAIR_BYTES = percentiles.PAIR.itemsize
 # Two subqueries: SQLite answers a lone min() or max() from the index, but not both in one.
 _ID_RANGE = "SELECT (SELECT min(id) FROM exchanges), (SELECT max(id) FROM exchanges)"
 
@@ -206,30 +209,39 @@ def _frame_of_rows(rows: list[Any]) -> Frame:
 
 def _store(conn: sqlite3.Connection, level: int, frame: Frame) -> None:
     """Write the frame's rows, replacing stored rows of the same (bucket, key)."""
-    bounds = np.searchsorted(frame.pair_row, np.arange(len(frame) + 1))
+    if not len(frame):
+        return
+    # Pairs are sorted by row: each row's sketch is one slice of a single packed buffer.
+    bounds = (np.searchsorted(frame.pair_row, np.arange(len(frame) + 1)) * PAIR_BYTES).tolist()
+    packed = np.empty(frame.pair_row.size, dtype=percentiles.PAIR)
+    packed["bin"], packed["count"] = frame.pair_bin, frame.pair_count
+    buffer = packed.tobytes()
+    sketches = [buffer[bounds[i] : bounds[i + 1]] for i in range(len(frame))]
+    maxima = [None if math.isnan(v) else v for v in frame.duration_max.tolist()]
+    slowest = [None if v < 0 else v for v in frame.slowest_id.tolist()]
     conn.executemany(
         f"INSERT OR REPLACE INTO rollups (level, {_COLUMNS}) VALUES ({', '.join('?' * 13)})",
-        [
-            (
-                level, int(frame.bucket[i]), int(frame.key[i]), int(frame.requests[i]),
-                int(frame.errors[i]), int(frame.timed[i]), float(frame.duration_sum[i]),
-                None if np.isnan(frame.duration_max[i]) else float(frame.duration_max[i]),
-                None if frame.slowest_id[i] < 0 else int(frame.slowest_id[i]),
-                int(frame.request_bytes[i]), int(frame.response_bytes[i]),
-                float(frame.last_seen[i]), frame.sketch_blob(i, bounds[i], bounds[i + 1]),
-            )
-            for i in range(len(frame))
-        ],
+        zip(
+            itertools.repeat(level), frame.bucket.tolist(), frame.key.tolist(),
+            frame.requests.tolist(), frame.errors.tolist(), frame.timed.tolist(),
+            frame.duration_sum.tolist(), maxima, slowest, frame.request_bytes.tolist(),
+            frame.response_bytes.tolist(), frame.last_seen.tolist(), sketches,
+        ),
     )  # fmt: skip
 
 
 def _add(conn: sqlite3.Connection, level: int, delta: Frame) -> None:
     """Add the delta's rows to the stored ones (same bucket and key)."""
     # Only the (bucket, key) rows the delta touches are read and written back.
-    query = f"SELECT {_COLUMNS} FROM rollups WHERE level = ? AND bucket = ? AND key_id = ?"
+    query = (
+        f"SELECT {_COLUMNS} FROM rollups WHERE level = ? AND bucket = ? "
+        "AND key_id IN (SELECT value FROM json_each(?))"
+    )
     rows = []
-    for bucket, key in zip(delta.bucket.tolist(), delta.key.tolist(), strict=True):
-        rows.extend(conn.execute(query, (level, bucket, key)).fetchall())
+    buckets, keys = delta.bucket.tolist(), delta.key.tolist()
+    for bucket in sorted(set(buckets)):
+        touched = [key for b, key in zip(buckets, keys, strict=True) if b == bucket]
+        rows.extend(conn.execute(query, (level, bucket, json.dumps(touched))).fetchall())
     stored = _frame_of_rows(rows)
     _store(conn, level, _merged(concat([stored, delta])))
 
@@ -244,28 +256,23 @@ def _set_state(conn: sqlite3.Connection, added: int) -> None:
 
 
 def add_exchanges(
-    conn: sqlite3.Connection,
-    ids: Sequence[int],
-    exchanges: Sequence[Exchange],
-    consumer_ids: Sequence[int | None],
+    conn: sqlite3.Connection, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Count a batch just written (inside its transaction): the writer's hook.
 
-    Rollups that are already out of date (no state yet) are left for the rebuild on open.
+    `rows` are the exchanges rows as inserted, in `columns` order. Rollups that are already out
+    of date (no state yet) are left for the rebuild on open.
     """
-    if not exchanges or not _has_state(conn):
+    if not rows or not _has_state(conn):
         return
+    pick = itemgetter(*(columns.index(name) for name in _RAW_NAMES))
     keys = Keys(conn)
-    rows = [
-        (row_id, e.started_at, consumer, e.method, e.scheme, e.host, e.port,
-         e.endpoint or endpoint_template(e.path), e.status, e.user_agent, e.duration_ms,
-         e.request_body.size, e.response_body.size)
-        for row_id, e, consumer in zip(ids, exchanges, consumer_ids, strict=True)
-    ]  # fmt: skip
-    for level in LEVELS:
-        frame = _frame_of(conn, keys, rows, level, create=True)
-        assert frame is not None
-        _add(conn, level, frame)
+    frame = _frame_of(conn, keys, map(pick, rows), LEVELS[0], create=True)
+    assert frame is not None
+    _add(conn, LEVELS[0], frame)
+    for level in LEVELS[1:]:
+        # Coarser buckets from the finest: each level divides the next.
+        _add(conn, level, _merged(replace(frame, bucket=frame.bucket // level * level)))
     _set_state(conn, len(rows))
 
 
