@@ -346,6 +346,16 @@ def is_current(conn: sqlite3.Connection, *, thorough: bool = False) -> bool:
     return True
 
 
+def stored_count(conn: sqlite3.Connection) -> int | None:
+    """How many exchanges are stored, from the rollups' state when it is current, else None.
+
+    count(*) reads a whole index: a third of a second at ten million exchanges.
+    """
+    if not is_current(conn):
+        return None
+    return int(conn.execute("SELECT exchanges FROM rollup_state").fetchone()[0])
+
+
 def ensure_current(conn: sqlite3.Connection) -> None:
     """Rebuild the rollups when they no longer match the exchanges (a writable open)."""
     if exists(conn) and not is_current(conn, thorough=True):

@@ -294,3 +294,17 @@ def test_kill_9_mid_write_leaves_rollups_matching_the_rows(db_path: Path) -> Non
     assert rollups.is_current(conn, thorough=True)
     assert canonical(conn) == rebuilt(conn)
     conn.close()
+
+
+def test_the_total_comes_from_the_rollups_and_matches_the_rows(busy: sqlite3.Connection) -> None:
+    from inspector.store import queries
+
+    ids = [row[0] for row in busy.execute("SELECT id FROM exchanges ORDER BY id LIMIT 51")]
+    lowest_left = ids.pop()
+    delete_exchanges(busy, ids)
+    assert rollups.stored_count(busy) == 5950
+    assert queries.count_requests(busy, Selection()) == 5950
+    busy.execute("DELETE FROM exchange_payloads WHERE exchange_id = ?", (lowest_left,))
+    busy.execute("DELETE FROM exchanges WHERE id = ?", (lowest_left,))  # behind the rollups' back
+    assert rollups.stored_count(busy) is None  # the lowest id moved: no longer trusted
+    assert queries.count_requests(busy, Selection()) == 5949

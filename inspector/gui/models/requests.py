@@ -164,7 +164,7 @@ def _read_page(
         rows = _rows(conn.execute(sql, params))
         total = None
         if with_total:
-            total = conn.execute("SELECT count(*) FROM exchanges").fetchone()[0]
+            total = count_requests(conn, Selection())
     finally:
         conn.execute("COMMIT")
     return _Page(rows[:limit], len(rows) <= limit, newest_id, total)
