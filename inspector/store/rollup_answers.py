@@ -35,7 +35,7 @@ from inspector.store.answers import (
 from inspector.store.filters import SqlFilter
 from inspector.store.percentiles import IntArray
 from inspector.store.rollup_frames import Frame, Groups, concat, regroup
-from inspector.store.selection import Selection
+from inspector.store.selection import Selection, consumers_join
 from inspector.store.stats import consumer_records
 
 EXACT_LIMIT = 50_000  # selections up to this many exchanges are answered from their rows
@@ -93,7 +93,7 @@ def plan(
     condition = selection.filter.and_(selection.consumer_condition())
     key_ids: list[int] | None = None
     if not condition.is_empty:
-        join = "LEFT JOIN consumers c ON c.id = e.consumer_id" if "c." in condition.where else ""
+        join = consumers_join(condition.where)
         key_ids = [
             row[0]
             for row in conn.execute(

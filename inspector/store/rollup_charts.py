@@ -18,7 +18,7 @@ import numpy as np
 
 from inspector.store import rollup_answers, rollups
 from inspector.store.rollup_frames import regroup
-from inspector.store.selection import Selection
+from inspector.store.selection import Selection, consumers_join
 from inspector.store.series import (
     NO_CONSUMER,
     OTHER_CONSUMERS,
@@ -33,7 +33,7 @@ _SAMPLE_CANDIDATES = 100_000  # ids probed for the even sample of points
 def _data_range(conn: sqlite3.Connection, selection: Selection) -> tuple[float, float] | None:
     """First and last start time of the selection, along the time index."""
     flt = selection.where()
-    join = "LEFT JOIN consumers c ON c.id = e.consumer_id" if "c." in flt.where else ""
+    join = consumers_join(flt.where)
     ends = []
     for direction in ("ASC", "DESC"):
         row = conn.execute(
@@ -182,7 +182,7 @@ def _points(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each bucket's slowest exchange plus an even sample of the selection, by id."""
     flt = selection.where()
-    join = "LEFT JOIN consumers c ON c.id = e.consumer_id" if "c." in flt.where else ""
+    join = consumers_join(flt.where)
     bounds = []
     for direction, edge in (("ASC", selection.start), ("DESC", selection.end)):
         operator = ">=" if direction == "ASC" else "<"

@@ -14,7 +14,15 @@ from typing import Literal
 from inspector.store.filter_terms import IS_ERROR_SQL
 from inspector.store.filters import MATCH_ALL, SqlFilter
 
-__all__ = ["ANONYMOUS", "IS_ERROR_SQL", "ConsumerChoice", "Selection", "from_clause", "is_error"]
+__all__ = [
+    "ANONYMOUS",
+    "IS_ERROR_SQL",
+    "ConsumerChoice",
+    "Selection",
+    "consumers_join",
+    "from_clause",
+    "is_error",
+]
 
 ANONYMOUS: Literal["anonymous"] = "anonymous"
 ConsumerChoice = int | Literal["anonymous"] | None  # a consumer's row id, no consumer, or anyone
@@ -27,15 +35,21 @@ def is_error(status: int | None) -> bool:
     return status is None or status >= 400
 
 
-def from_clause(where: str) -> str:
-    """`FROM exchanges e` plus the consumers join only when the condition refers to `c`.
+def consumers_join(where: str) -> str:
+    """The join to `consumers c`, when the condition refers to `c`; else nothing.
 
     Skipping a join nobody reads keeps full scans of a million rows cheap. Conditions are built
-    by our own code (user values are bound parameters), so looking into them is safe.
+    by our own code (user values are bound parameters), so looking into them is safe. Also used
+    over `rollup_keys e`, which has the same consumer_id column.
     """
     if _CONSUMER_ALIAS.search(where):
-        return "FROM exchanges e LEFT JOIN consumers c ON c.id = e.consumer_id"
-    return "FROM exchanges e"
+        return "LEFT JOIN consumers c ON c.id = e.consumer_id"
+    return ""
+
+
+def from_clause(where: str) -> str:
+    """`FROM exchanges e`, joined to consumers only when the condition needs it."""
+    return f"FROM exchanges e {consumers_join(where)}".rstrip()
 
 
 @dataclass(frozen=True)
