@@ -19,6 +19,7 @@ from inspector.errors import InspectorError
 from inspector.store import open_db
 from inspector.store.answers import ConsumerStats, Summary
 from inspector.store.filters import FilterError, SqlFilter, compile_filter
+from inspector.store.percentiles import RELATIVE_ERROR
 from inspector.store.queries import RequestConsumer, RequestRecord, count_requests, iter_requests
 from inspector.store.queries import summary as stats_summary
 from inspector.store.query_base import iso_utc
@@ -221,8 +222,15 @@ def _stats_lines(stats: Summary, top: int) -> Iterator[str]:
         f"failed {stats.failed:,}   without consumer {stats.unidentified_requests:,}"
     )
     latency = stats.latency_ms.to_json()
+    approximate = (
+        ""
+        if stats.method.exact_percentiles
+        else (f"   (percentiles within {RELATIVE_ERROR:.0%}, from rollups)")
+    )
     yield (
-        "Latency    " + "   ".join(f"{name} {format_duration(latency[name])}" for name in latency)
+        "Latency    "
+        + "   ".join(f"{name} {format_duration(latency[name])}" for name in latency)
+        + approximate
     )
     for title, counts in (("Status codes", stats.status_codes), ("Methods", stats.methods),
                           ("Schemes", stats.schemes), ("Hosts", stats.hosts),

@@ -84,7 +84,7 @@ def plan(
     conn: sqlite3.Connection,
     selection: Selection,
     levels: tuple[int, ...] = rollups.LEVELS,
-    minimum: int = EXACT_LIMIT,
+    minimum: int | None = None,
 ) -> Plan | None:
     """The selection's rollup rows, or None when the exact path must (or should) answer."""
     if not filter_allows_rollups(selection.filter) or not rollups.is_current(conn):
@@ -118,7 +118,7 @@ def plan(
                 return None
             frames.append(frame)
     result = Plan(keys, concat(frames))
-    return result if result.total > minimum else None
+    return result if result.total > (EXACT_LIMIT if minimum is None else minimum) else None
 
 
 def _codes(values: Sequence[T]) -> tuple[IntArray, list[T]]:
