@@ -44,12 +44,6 @@ def linear(ordered: FloatArray, p: float) -> float | None:
     return float(ordered[low] + (ordered[high] - ordered[low]) * weight)
 
 
-def exact(values: FloatArray, p: float) -> float | None:
-    """The p-th percentile of unsorted values (NaN ignored); None when there are none."""
-    known = values[~np.isnan(values)]
-    return linear(np.sort(known), p)
-
-
 def grouped(ordered: FloatArray, counts: IntArray, ps: tuple[int, ...]) -> dict[int, FloatArray]:
     """Per-group percentiles, where `ordered` holds each group's values as a sorted run.
 
@@ -86,16 +80,8 @@ def bin_value(bins: IntArray) -> FloatArray:
     return np.where(bins == ZERO_BIN, 0.0, value)
 
 
-def encode(bins: IntArray, counts: IntArray) -> bytes:
-    """Packed (bin, count) pairs, bins ascending; zero counts left out."""
-    keep = counts != 0
-    pairs = np.empty(int(keep.sum()), dtype=PAIR)
-    pairs["bin"] = bins[keep]
-    pairs["count"] = counts[keep]
-    return pairs.tobytes()
-
-
 def decode(blob: bytes) -> tuple[IntArray, IntArray]:
+    """A stored sketch's (bins, counts); rollups._store packs them as PAIR records."""
     pairs = np.frombuffer(blob, dtype=PAIR)
     return pairs["bin"].astype(np.int64), pairs["count"].astype(np.int64)
 

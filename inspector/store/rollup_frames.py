@@ -51,10 +51,6 @@ class Frame:
     def __len__(self) -> int:
         return int(self.bucket.size)
 
-    def sketch_blob(self, row: int, start: int, stop: int) -> bytes:
-        """Row's sketch as stored; pairs [start, stop) are the row's (pairs sorted by row)."""
-        return percentiles.encode(self.pair_bin[start:stop], self.pair_count[start:stop])
-
 
 def _group_max(
     codes: IntArray, values: FloatArray, ids: IntArray, groups: int
