@@ -9,7 +9,8 @@ for 2 * GAMMA^i / (GAMMA + 1), which is within RELATIVE_ERROR of every value in 
 ranks floor(h) and ceil(h) are looked up in the bins and interpolated as above, so a percentile
 from a sketch is within RELATIVE_ERROR of the exact one. Bins of different sketches add up, so
 per-minute sketches merge into any time range, consumer or endpoint, and subtract on deletes.
-Durations under MIN_TRACKED_MS (a microsecond) count in a bin that stands for 0.
+Durations under MIN_TRACKED_MS (a microsecond), and negative ones an odd HAR file may carry,
+count in a bin that stands for 0.
 """
 
 from __future__ import annotations
