@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/charts_speed.py [--db PATH] [--rows N]
 
-Uses the shared demo database of benchmarks/million.py. Prints, for the
-whole range, one consumer and the last hour: the time to compute the chart data (SQL + numpy,
-off the GUI thread in the app) and to draw it. Then, with a writer appending rows as live
-capture would, measures how late a 10 ms GUI timer fires while the charts refresh. Asserts
-nothing.
+Uses the shared demo database of benchmarks/million.py. Prints, for the whole range, one
+consumer and the last hour: the time to compute the chart data (the query layer: rollups for
+wide ranges, rows for narrow ones; off the GUI thread in the app) and to draw it. Then, with a
+writer appending rows as live capture would, measures how late a 10 ms GUI timer fires while
+the charts refresh. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from PySide6.QtWidgets import QApplication
 from inspector.gui.charts import ChartsPanel
 from inspector.gui.workers import QueryRunner
 from inspector.store import open_db, write_batch
-from inspector.store.filters import MATCH_ALL, SqlFilter, consumer_filter
 from inspector.store.prune import delete_exchanges
-from inspector.store.series import ChartData, load_chart_data
+from inspector.store.queries import chart_data
+from inspector.store.selection import Selection
+from inspector.store.series import ChartData
 from inspector.testing import make_exchange
 
 TARGET_S = 0.5  # a chart's data plus its drawing, for any range
@@ -135,16 +136,15 @@ def main() -> None:
     panel = ChartsPanel(refresh_ms=60_000)
     panel.resize(1280, 800)
     panel.show()
-    cases: list[tuple[str, SqlFilter, float | None]] = [
-        ("whole range", MATCH_ALL, None),
-        ("one consumer (the busiest)", consumer_filter(busiest), None),
-        ("last hour", MATCH_ALL, newest - 3600),
+    cases: list[tuple[str, Selection]] = [
+        ("whole range", Selection()),
+        ("one consumer (the busiest)", Selection(consumer=busiest)),
+        ("last hour", Selection(start=newest - 3600, end=newest + 1)),
     ]
     shown: list[tuple[str, float, float]] = []
-    for label, flt, start in cases:
+    for label, selection in cases:
         data, seconds = timed(
-            f"compute, {label}",
-            lambda flt=flt, start=start: load_chart_data(conn, flt.where, flt.params, start=start),
+            f"compute, {label}", lambda selection=selection: chart_data(conn, selection)
         )
         assert isinstance(data, ChartData)
         drawn = statistics.median(draw_time(app, panel, data) for _ in range(3))

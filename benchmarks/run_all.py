@@ -33,6 +33,7 @@ SCRIPTS = (
     "ingest_rate.py",
     "capture_throughput.py",
     "query_speed.py",
+    "query_layer.py",
     "charts_speed.py",
     "gui_speed.py",
     "export_speed.py",
@@ -40,8 +41,8 @@ SCRIPTS = (
     "retention_soak.py",
     "memory_vs_mitmweb.py",  # about 30 min: mitmweb reads a million flows at ~500/s
 )
-TAKES_ROWS = {"query_speed.py", "charts_speed.py", "gui_speed.py", "export_speed.py",
-              "export_files_speed.py"}  # fmt: skip
+TAKES_ROWS = {"query_speed.py", "query_layer.py", "charts_speed.py", "gui_speed.py",
+              "export_speed.py", "export_files_speed.py"}  # fmt: skip
 
 
 def machine() -> str:

@@ -26,10 +26,11 @@ def _selected(
     from inspector.store import iter_exchanges
     from inspector.store.filters import compile_filter
     from inspector.store.queries import count_requests
+    from inspector.store.selection import Selection
 
     sql_filter = compile_filter(filter_text)
-    total = count_requests(conn, sql_filter)
-    rows = iter_exchanges(conn, where=sql_filter.where, params=sql_filter.params, batch_size=1000)
+    total = count_requests(conn, Selection(sql_filter))
+    rows = iter_exchanges(conn, sql_filter, batch_size=1000)
     return total, rows
 
 

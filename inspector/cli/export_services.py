@@ -99,8 +99,7 @@ def _run(destination: Destination, params: dict[str, Any]) -> None:
         raise _located(exc, table_path) from None
     _warn_if_unencrypted(exporter)
     run = ExportRun(
-        db_path, exporter, where=sql_filter.where, params=sql_filter.params,
-        resend_all=resend_all, policy=policy,
+        db_path, exporter, selection=sql_filter, resend_all=resend_all, policy=policy,
     )  # fmt: skip
     total = run.total()
     # A bar only for a person watching: pipes and scripts get the summary line alone.

@@ -17,8 +17,13 @@ import click
 from inspector.cli.app import db_option, main
 from inspector.errors import InspectorError
 from inspector.store import open_db
+from inspector.store.answers import ConsumerStats, Summary
 from inspector.store.filters import FilterError, SqlFilter, compile_filter
-from inspector.store.queries import compute_stats, count_requests, iter_requests
+from inspector.store.percentiles import RELATIVE_ERROR
+from inspector.store.queries import RequestConsumer, RequestRecord, count_requests, iter_requests
+from inspector.store.queries import summary as stats_summary
+from inspector.store.query_base import iso_utc
+from inspector.store.selection import Selection
 from inspector.units import duration_text, size_text
 
 _SHOWN_WIDTH = 100  # the filter echoed under an error is clipped around the fault to this width
@@ -100,10 +105,10 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _consumer_name(consumer: object) -> str:
-    if not isinstance(consumer, dict):
+def _consumer_name(consumer: RequestConsumer | ConsumerStats | None) -> str:
+    if consumer is None:
         return "-"
-    name = str(consumer.get("label") or consumer.get("email") or consumer.get("id") or "-")
+    name = consumer.label or consumer.email or consumer.id or "-"
     if name.startswith("sha512-") and "?" in name:
         # A credential's fingerprint: its last characters are what tells two keys apart.
         return "sha512-…?" + name.rsplit("?", 1)[1]
@@ -117,35 +122,34 @@ def _local_time(epoch_s: float) -> str:
 _TABLE = "{:<19}  {:<7}  {:>6}  {:>9}  {:>9}  {:<24}  {}"
 
 
-def _table_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
+def _table_lines(rows: Iterable[RequestRecord]) -> Iterator[str]:
     yield _TABLE.format("TIME", "METHOD", "STATUS", "DURATION", "SIZE", "CONSUMER", "URL")
     for row in rows:
-        status = row["status"]
         yield _TABLE.format(
-            _local_time(float(row["started_at_epoch_s"])),  # type: ignore[arg-type]
-            _clip(str(row["method"]), 7),
-            "failed" if status is None else str(status),
-            format_duration(row["duration_ms"]),  # type: ignore[arg-type]
-            format_bytes(row["response_bytes"]),  # type: ignore[arg-type]
-            _clip(_consumer_name(row["consumer"]), 24),
-            row["url"],
+            _local_time(row.started_at),
+            _clip(row.method, 7),
+            "failed" if row.status is None else str(row.status),
+            format_duration(row.duration_ms),
+            format_bytes(row.response_bytes),
+            _clip(_consumer_name(row.consumer), 24),
+            row.url,
         )
 
 
-def _json_array_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
+def _json_array_lines(rows: Iterable[RequestRecord]) -> Iterator[str]:
     """A JSON array written one element per line, so millions of rows stream."""
     yield "["
     pending: str | None = None
     for row in rows:
         if pending is not None:
             yield f"  {pending},"
-        pending = json.dumps(row, ensure_ascii=False)
+        pending = json.dumps(row.to_json(), ensure_ascii=False)
     if pending is not None:
         yield f"  {pending}"
     yield "]"
 
 
-def _counted(rows: Iterable[dict[str, object]], tally: list[int]) -> Iterator[dict[str, object]]:
+def _counted(rows: Iterable[RequestRecord], tally: list[int]) -> Iterator[RequestRecord]:
     for row in rows:
         tally[0] += 1
         yield row
@@ -173,9 +177,9 @@ FILTER_HELP = (
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def requests_command(db_path: Path, filter_text: str, limit: int, as_json: bool) -> None:
     """List captured requests, newest first."""
-    flt = compile_cli_filter(filter_text)
+    selection = Selection(compile_cli_filter(filter_text))
     with _read_only(db_path) as conn:
-        rows = iter_requests(conn, flt, limit=limit or None)
+        rows = iter_requests(conn, selection, limit=limit or None)
         if as_json:
             _write_lines(_json_array_lines(rows))
             return
@@ -187,7 +191,7 @@ def requests_command(db_path: Path, filter_text: str, limit: int, as_json: bool)
             return
         _write_lines(_table_lines(_counted(itertools.chain([first], rows), shown)))
         if limit and shown[0] == limit:
-            total = count_requests(conn, flt)
+            total = count_requests(conn, selection)
             if total > limit:
                 click.echo(
                     f"Showing the {limit:,} newest of {total:,} requests; --limit 0 shows them all."
@@ -211,40 +215,46 @@ def _count_section(title: str, counts: dict[str, int], total: int, top: int = 10
     return lines
 
 
-def _stats_lines(stats: dict[str, object], top: int) -> Iterator[str]:
-    total = int(stats["requests"])  # type: ignore[call-overload]
-    errors = int(stats["errors"])  # type: ignore[call-overload]
-    latency: dict[str, float | None] = stats["latency_ms"]  # type: ignore[assignment]
+def _stats_lines(stats: Summary, top: int) -> Iterator[str]:
+    total, errors = stats.requests, stats.errors
     yield (
         f"Requests   {total:,}   errors {errors:,} ({_percent(errors, total)})   "
-        f"failed {stats['failed']:,}   without consumer {stats['unidentified_requests']:,}"
+        f"failed {stats.failed:,}   without consumer {stats.unidentified_requests:,}"
+    )
+    latency = stats.latency_ms.to_json()
+    approximate = (
+        ""
+        if stats.method.exact_percentiles
+        else (f"   (percentiles within {RELATIVE_ERROR:.0%}, from rollups)")
     )
     yield (
-        "Latency    " + "   ".join(f"{name} {format_duration(latency[name])}" for name in latency)
+        "Latency    "
+        + "   ".join(f"{name} {format_duration(latency[name])}" for name in latency)
+        + approximate
     )
-    for title, key in (("Status codes", "status_codes"), ("Methods", "methods"),
-                       ("Schemes", "schemes"), ("Hosts", "hosts"),
-                       ("User agents", "user_agents")):  # fmt: skip
+    for title, counts in (("Status codes", stats.status_codes), ("Methods", stats.methods),
+                          ("Schemes", stats.schemes), ("Hosts", stats.hosts),
+                          ("User agents", stats.user_agents)):  # fmt: skip
         yield ""
-        yield from _count_section(title, stats[key], total, top)  # type: ignore[arg-type]
-    consumers: list[dict[str, object]] = stats["consumers"]  # type: ignore[assignment]
+        yield from _count_section(title, counts, total, top)
+    consumers = stats.consumers
     yield ""
     yield f"Consumers ({len(consumers):,})"
     if consumers:
         row = "  {:<28}  {:>10}  {:>8}  {:>9}  {:>9}  {}"
         yield row.format("CONSUMER", "REQUESTS", "ERRORS", "P50", "P95", "LAST SEEN (UTC)")
-        for item in consumers[:top]:
+        for consumer in consumers[:top]:
             yield row.format(
-                _clip(_consumer_name(item), 28),
-                f"{item['requests']:,}",
-                f"{item['errors']:,}",
-                format_duration(item["p50_ms"]),  # type: ignore[arg-type]
-                format_duration(item["p95_ms"]),  # type: ignore[arg-type]
-                str(item["last_seen"]).replace("T", " ")[:19],
+                _clip(_consumer_name(consumer), 28),
+                f"{consumer.requests:,}",
+                f"{consumer.errors:,}",
+                format_duration(consumer.p50_ms),
+                format_duration(consumer.p95_ms),
+                str(iso_utc(consumer.last_seen)).replace("T", " ")[:19],
             )
         if len(consumers) > top:
             yield f"  … and {len(consumers) - top} more"
-    endpoints: list[dict[str, object]] = stats["endpoints"]  # type: ignore[assignment]
+    endpoints = stats.endpoints
     yield ""
     yield f"Endpoints ({len(endpoints):,})"
     if endpoints:
@@ -252,13 +262,13 @@ def _stats_lines(stats: dict[str, object], top: int) -> Iterator[str]:
         yield row.format("METHOD", "ENDPOINT", "REQUESTS", "ERRORS", "P50", "P95", "P99")
         for item in endpoints[:top]:
             yield row.format(
-                _clip(str(item["method"]), 7),
-                _clip(str(item["endpoint"]), 36),
-                f"{item['requests']:,}",
-                f"{item['errors']:,}",
-                format_duration(item["p50_ms"]),  # type: ignore[arg-type]
-                format_duration(item["p95_ms"]),  # type: ignore[arg-type]
-                format_duration(item["p99_ms"]),  # type: ignore[arg-type]
+                _clip(item.method, 7),
+                _clip(item.endpoint, 36),
+                f"{item.requests:,}",
+                f"{item.errors:,}",
+                format_duration(item.p50_ms),
+                format_duration(item.p95_ms),
+                format_duration(item.p99_ms),
             )
         if len(endpoints) > top:
             yield f"  … and {len(endpoints) - top} more"
@@ -277,13 +287,13 @@ def _stats_lines(stats: dict[str, object], top: int) -> Iterator[str]:
 )
 def stats_command(db_path: Path, filter_text: str, as_json: bool, top: int) -> None:
     """Counts, latency percentiles, consumers and endpoints of captured requests."""
-    flt = compile_cli_filter(filter_text)
+    selection = Selection(compile_cli_filter(filter_text))
     with _read_only(db_path) as conn:
-        stats = compute_stats(conn, flt)
+        stats = stats_summary(conn, selection)
     if as_json:
-        _write_lines([json.dumps(stats, ensure_ascii=False, indent=2)])
+        _write_lines([json.dumps(stats.to_json(), ensure_ascii=False, indent=2)])
         return
-    if not stats["requests"]:
+    if not stats.requests:
         what = "match the filter" if filter_text.strip() else "have been captured yet"
         click.echo(f"No requests {what} in {db_path}.")
         return

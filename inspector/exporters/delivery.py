@@ -34,6 +34,7 @@ from inspector.exporters.cursors import (
 from inspector.exporters.transport import HttpRequest, HttpResponse, Transport, TransportError
 from inspector.model import Exchange
 from inspector.store import iter_exchanges
+from inspector.store.filters import MATCH_ALL, SqlFilter
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_REPORTED_FAILURES = 20
@@ -333,16 +334,15 @@ class Deliverer:
 def deliver(
     conn: sqlite3.Connection,
     deliverer: Deliverer,
+    selection: SqlFilter = MATCH_ALL,
     *,
-    where: str = "1",
-    params: Sequence[object] = (),
     resend_all: bool = False,
     move_cursor: bool = True,
     after_id: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_batch: Callable[[DeliveryReport], None] | None = None,
 ) -> DeliveryReport:
-    """Send what is new past the cursor (or everything `where` selects with `resend_all`).
+    """Send what is new past the cursor (or everything `selection` holds with `resend_all`).
 
     The cursor moves after each accepted batch, past skipped rows too, so an interrupted run
     resumes exactly where it stopped. `on_progress` gets the number of rows just examined,
@@ -384,7 +384,7 @@ def deliver(
 
     try:
         save(SENDING, "", None)
-        for row_id, exchange in iter_exchanges(conn, where=where, params=params, after_id=start):
+        for row_id, exchange in iter_exchanges(conn, selection, after_id=start):
             if deliverer.stop_event.is_set():
                 raise Interrupted
             report.examined += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from inspector.errors import InspectorError
@@ -18,13 +18,16 @@ from inspector.exporters.delivery import (
 )
 from inspector.exporters.transport import HttpxTransport, Transport
 from inspector.store import open_db
+from inspector.store.filters import MATCH_ALL, SqlFilter
+from inspector.store.queries import count_requests
+from inspector.store.selection import Selection
 
 
 class ExportRun:
     """Sends what a scope selects to one exporter; safe to run in a worker thread.
 
-    Scope: new exchanges past the cursor (default), or with `resend_all` everything `where`
-    selects (the app's "selection": `where="e.id IN (?, ...)"`). A filtered resend does not
+    Scope: new exchanges past the cursor (default), or with `resend_all` everything `selection`
+    holds (the app's "selection": `SqlFilter("e.id IN (?, ...)", ids)`). A filtered resend does not
     move the cursor. `stop()` from another thread ends the run after the current request.
     """
 
@@ -33,8 +36,7 @@ class ExportRun:
         db_path: str | os.PathLike[str],
         exporter: ServiceExporter,
         *,
-        where: str = "1",
-        params: Sequence[object] = (),
+        selection: SqlFilter = MATCH_ALL,
         resend_all: bool = False,
         policy: RetryPolicy | None = None,
         transport_factory: Callable[[], Transport] = HttpxTransport,
@@ -43,7 +45,7 @@ class ExportRun:
         if not path.exists():
             raise InspectorError(f"{path} does not exist: nothing to export.")
         self.exporter = exporter
-        self.where, self.params = where, tuple(params)
+        self.selection = selection
         self.resend_all = resend_all
         self._conn = open_db(path)
         self._stop = threading.Event()
@@ -56,22 +58,17 @@ class ExportRun:
     def total(self) -> int:
         """How many exchanges the run will look at (for a progress bar)."""
         start = 0 if self.resend_all else load_cursor(self._conn, self.exporter.cursor_key)
-        row = self._conn.execute(
-            "SELECT count(*) FROM exchanges e LEFT JOIN consumers c ON c.id = e.consumer_id "
-            f"WHERE e.id > ? AND ({self.where})",
-            (start, *self.params),
-        ).fetchone()
-        return int(row[0])
+        past = SqlFilter("e.id > ?", (start,)).and_(self.selection)
+        return count_requests(self._conn, Selection(past))
 
     def run(self, on_progress: Callable[[int], None] | None = None) -> DeliveryReport:
         try:
             return deliver(
                 self._conn,
                 self._deliverer,
-                where=self.where,
-                params=self.params,
+                self.selection,
                 resend_all=self.resend_all,
-                move_cursor=not (self.resend_all and self.where != "1"),
+                move_cursor=not (self.resend_all and not self.selection.is_empty),
                 on_progress=on_progress,
             )
         finally:

@@ -12,6 +12,7 @@ from inspector.errors import InspectorError
 from inspector.exporters.delivery import DeliveryReport, ServiceExporter
 from inspector.exporters.files import replacing_file
 from inspector.model import Exchange
+from inspector.store.filters import SqlFilter
 
 FILE_DESTINATIONS = {"har": "HAR 1.2 file", "ndjson": "NDJSON file"}
 
@@ -58,15 +59,14 @@ class ExportWorker(QThread):
 def service_job(
     db_path: Path,
     exporter: ServiceExporter,
-    where: str,
-    params: tuple[object, ...],
+    selection: SqlFilter,
     resend: bool,
     skip_hint: str = "",
 ) -> Callable[[ExportWorker], tuple[str, bool]]:
     def job(worker: ExportWorker) -> tuple[str, bool]:
         from inspector.exporters.export_run import ExportRun
 
-        run = ExportRun(db_path, exporter, where=where, params=params, resend_all=resend)
+        run = ExportRun(db_path, exporter, selection=selection, resend_all=resend)
         worker.on_stop(run.stop)
         worker.total_known.emit(run.total())
         return service_result(exporter.title, run.run(worker.progressed.emit), skip_hint)
@@ -92,20 +92,21 @@ class _Cancelled(Exception):
 
 
 def file_job(
-    db_path: Path, kind: str, output: Path, where: str, params: tuple[object, ...]
+    db_path: Path, kind: str, output: Path, selection: SqlFilter
 ) -> Callable[[ExportWorker], tuple[str, bool]]:
     def job(worker: ExportWorker) -> tuple[str, bool]:
         from inspector.exporters.har import write_har
         from inspector.exporters.ndjson import write_ndjson
         from inspector.store import iter_exchanges, open_db
+        from inspector.store.queries import count_requests
+        from inspector.store.selection import Selection
 
         conn = open_db(db_path, readonly=True)
         try:
-            sql = f"SELECT count(*) FROM exchanges e LEFT JOIN consumers c ON c.id = e.consumer_id WHERE ({where})"  # noqa: E501
-            worker.total_known.emit(int(conn.execute(sql, params).fetchone()[0]))
+            worker.total_known.emit(count_requests(conn, Selection(selection)))
 
             def rows() -> Iterator[tuple[int, Exchange]]:
-                for done, row in enumerate(iter_exchanges(conn, where=where, params=params), 1):
+                for done, row in enumerate(iter_exchanges(conn, selection), 1):
                     if worker.stop_event.is_set():
                         raise _Cancelled
                     yield row

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from inspector.errors import InspectorError
+from inspector.store import rollups
 from inspector.store.schema import migrations
 
 
@@ -147,6 +148,7 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
         _check_schema(db, path)
         if not readonly:
             migrations.apply(db)
+            rollups.ensure_current(conn)
     except DatabaseError:
         conn.close()
         raise

@@ -21,6 +21,10 @@ from inspector.store.filter_values import (
 
 Compiled = tuple[str, tuple[object, ...]]
 
+# An error, for every count, rate and filter (DESIGN section 4): an HTTP status of 400 or more,
+# or no response at all. `status:error` compiles to exactly this; statistics count with it.
+IS_ERROR_SQL = "(e.status IS NULL OR e.status >= 400)"
+
 
 @dataclass(frozen=True)
 class TermContext:
@@ -124,6 +128,9 @@ def _term_status(ctx: TermContext) -> Compiled:
     for item, offset in _comma_items(ctx):
         if item.lower() == "failed":  # what the request table shows when no response came
             parts.append(("e.status IS NULL", ()))
+            continue
+        if item.lower() in ("error", "errors"):  # what the Errors columns count
+            parts.append((IS_ERROR_SQL, ()))
             continue
         try:
             bounds = parse_status(item)

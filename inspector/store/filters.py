@@ -33,7 +33,10 @@ __all__ = [
 
 FILTER_KEYS: dict[str, str] = {
     "method": "HTTP method, any of a comma list: method:POST, method:get,put",
-    "status": "status code: status:404, status:5xx, status:>=400, status:400-499, status:failed",
+    "status": (
+        "status code: status:404, status:5xx, status:>=400, status:400-499, status:failed, "
+        "status:error (>= 400 or failed)"
+    ),
     "host": "exact host or host:port, * as a wildcard: host:api.local, host:*.example.com:8443",
     "path": "path prefix, * as a wildcard: path:/users, path:/users/*/orders",
     "endpoint": "exact path template: endpoint:/users/{id}",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from inspector.endpoints import endpoint_template
 from inspector.model import Consumer, Exchange, Headers
+from inspector.store import rollups
 
 _EXCHANGE_COLUMNS = (
     "id", "uid", "started_at", "duration_ms", "ttfb_ms", "method", "scheme", "host", "port",
@@ -135,13 +136,11 @@ def write_batch(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> list
         consumer_ids = _consumer_ids(conn, fresh)
         first_id = conn.execute(_NEXT_ID).fetchone()[0]
         ids = list(range(first_id, first_id + len(fresh)))
-        conn.executemany(
-            _INSERT_EXCHANGE,
-            [
-                _exchange_row(e, row_id, consumer_ids[e.consumer.id] if e.consumer else None)
-                for row_id, e in zip(ids, fresh, strict=True)
-            ],
-        )
+        rows = [
+            _exchange_row(e, row_id, consumer_ids[e.consumer.id] if e.consumer else None)
+            for row_id, e in zip(ids, fresh, strict=True)
+        ]
+        conn.executemany(_INSERT_EXCHANGE, rows)
         payloads = [
             (
                 row_id,
@@ -160,4 +159,6 @@ def write_batch(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> list
                 for payload, e in zip(payloads, fresh, strict=True)
             ],
         )
+        # Same transaction: the rollups never disagree with the rows, whatever kills us.
+        rollups.add_exchanges(conn, _EXCHANGE_COLUMNS, rows)
     return ids

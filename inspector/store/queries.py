@@ -1,7 +1,10 @@
-"""Read queries behind `inspector requests` and the GUI tables: filtered request rows, counts.
+"""The query layer: every question the CLI, the app and the exporters ask of a capture.
 
-Statistics (counts, percentiles, consumers, endpoints) live in inspector.store.stats and are
-re-exported here, so callers import every read query from one place.
+A question names its exchanges with a Selection (filter, consumer, time range) and gets a typed
+answer: request rows, a count, a summary, the consumers list, endpoint statistics, chart series.
+Each answer comes from the per-minute rollups when the selection allows it and is large enough
+to need them (store.rollup_answers), and from the matching rows otherwise (store.stats,
+store.series); both give the same counts, and percentiles per store.percentiles.
 """
 
 from __future__ import annotations
@@ -9,22 +12,26 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from inspector.model import Exchange
-from inspector.store.filters import SqlFilter
-from inspector.store.query_base import from_clause, iso_utc, time_walk
-from inspector.store.stats import compute_stats, consumer_stats, endpoint_stats
+from inspector.store import rollup_answers, rollup_charts, rollups, stats
+from inspector.store.answers import ConsumerList, EndpointStats, Summary
+from inspector.store.query_base import iso_utc, time_walk
+from inspector.store.selection import Selection, from_clause
+from inspector.store.series import ChartData, load_chart_data
 
 __all__ = [
     "ORDER_COLUMNS",
-    "compute_stats",
-    "consumer_stats",
+    "RequestRecord",
+    "chart_data",
+    "consumer_list",
     "count_requests",
     "endpoint_stats",
-    "from_clause",
-    "iso_utc",
     "iter_requests",
     "list_requests",
+    "summary",
 ]
 
 # Columns list_requests may sort by; a name outside this list is a programming error.
@@ -34,10 +41,81 @@ ORDER_COLUMNS = frozenset(
 )  # fmt: skip
 
 
-def _url(scheme: str, host: str, port: int, path: str, query: str) -> str:
-    # The model owns URL rules (default ports, IPv6 brackets); uid="" skips generating one.
-    exchange = Exchange(0.0, "", scheme, host, port, path, query, uid="")
-    return exchange.url
+@dataclass(frozen=True, slots=True)
+class RequestConsumer:
+    row_id: int
+    id: str
+    label: str
+    email: str
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request as `inspector requests` lists it (no headers or bodies)."""
+
+    id: int
+    started_at: float  # epoch seconds
+    method: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    query: str
+    status: int | None  # None: the exchange failed
+    reason: str
+    duration_ms: float | None
+    request_bytes: int
+    response_bytes: int
+    endpoint: str
+    user_agent: str
+    error: str | None
+    http_version: str
+    response_content_type: str
+    consumer: RequestConsumer | None
+
+    @property
+    def url(self) -> str:
+        # The model owns URL rules (default ports, IPv6 brackets); uid="" skips generating one.
+        exchange = Exchange(
+            0.0, "", self.scheme, self.host, self.port, self.path, self.query, uid=""
+        )
+        return exchange.url
+
+    def to_json(self) -> dict[str, object]:
+        """The `inspector requests --json` object."""
+        consumer = self.consumer
+        return {
+            "id": self.id,
+            "started_at": iso_utc(self.started_at),
+            "started_at_epoch_s": self.started_at,
+            "method": self.method,
+            "scheme": self.scheme,
+            "host": self.host,
+            "port": self.port,
+            "path": self.path,
+            "query": self.query,
+            "url": self.url,
+            "status": self.status,
+            "reason": self.reason,
+            "duration_ms": self.duration_ms,
+            "request_bytes": self.request_bytes,
+            "response_bytes": self.response_bytes,
+            "response_content_type": self.response_content_type,
+            "http_version": self.http_version,
+            "consumer": None
+            if consumer is None
+            else {
+                "id": consumer.id,
+                "label": consumer.label,
+                "email": consumer.email,
+                "group": consumer.group,
+                "row_id": consumer.row_id,
+            },
+            "endpoint": self.endpoint,
+            "user_agent": self.user_agent,
+            "error": self.error,
+        }
 
 
 _REQUEST_COLUMNS = """
@@ -48,65 +126,42 @@ _REQUEST_COLUMNS = """
 """
 
 
-def _request_row(row: tuple[object, ...]) -> dict[str, object]:
+def _request_record(row: Any) -> RequestRecord:
+    # sqlite3 rows are untyped; the column order is _REQUEST_COLUMNS'.
     (
         row_id, started_at, method, scheme, host, port, path, query, status, reason, duration_ms,
         request_bytes, response_bytes, endpoint, user_agent, error, http_version, content_type,
         consumer_row_id, identifier, label, email, group,
     ) = row  # fmt: skip
-    assert isinstance(started_at, float | int)
     consumer = (
-        {
-            "id": identifier,
-            "label": label,
-            "email": email,
-            "group": group,
-            "row_id": consumer_row_id,
-        }
+        RequestConsumer(consumer_row_id, identifier, label, email, group)
         if consumer_row_id is not None
         else None
     )
-    return {
-        "id": row_id,
-        "started_at": iso_utc(float(started_at)),
-        "started_at_epoch_s": float(started_at),
-        "method": method,
-        "scheme": scheme,
-        "host": host,
-        "port": port,
-        "path": path,
-        "query": query,
-        "url": _url(str(scheme), str(host), int(port), str(path), str(query)),  # type: ignore[call-overload]
-        "status": status,
-        "reason": reason,
-        "duration_ms": duration_ms,
-        "request_bytes": request_bytes,
-        "response_bytes": response_bytes,
-        "response_content_type": content_type,
-        "http_version": http_version,
-        "consumer": consumer,
-        "endpoint": endpoint,
-        "user_agent": user_agent,
-        "error": error,
-    }
+    return RequestRecord(
+        row_id, float(started_at), method, scheme, host, port, path, query, status, reason,
+        duration_ms, request_bytes, response_bytes, endpoint, user_agent, error, http_version,
+        content_type, consumer,
+    )  # fmt: skip
 
 
 def iter_requests(
     conn: sqlite3.Connection,
-    flt: SqlFilter,
+    selection: Selection,
     *,
     limit: int | None = 100,
     newest_first: bool = True,
     order_by: str = "started_at",
     batch_size: int = 1000,
-) -> Iterator[dict[str, object]]:
-    """Stream request rows (the `requests --json` objects) in bounded memory.
+) -> Iterator[RequestRecord]:
+    """Stream request rows in bounded memory, newest first by default.
 
     Ties in `order_by` are broken by row id in the same direction, so paging is stable.
     `limit=None` streams every matching row.
     """
     if order_by not in ORDER_COLUMNS:
         raise ValueError(f"cannot order requests by {order_by!r}")
+    flt = selection.where()
     direction = "DESC" if newest_first else "ASC"
     order = (
         f"e.id {direction}" if order_by == "id" else f"e.{order_by} {direction}, e.id {direction}"
@@ -125,7 +180,7 @@ def iter_requests(
     try:
         while rows := cursor.fetchmany(batch_size):
             for row in rows:
-                yield _request_row(row)
+                yield _request_record(row)
     finally:
         # A consumer that stops early may close the connection before this generator is
         # collected; the cursor then has nothing left to release.
@@ -135,17 +190,105 @@ def iter_requests(
 
 def list_requests(
     conn: sqlite3.Connection,
-    flt: SqlFilter,
+    selection: Selection,
     *,
     limit: int | None = 100,
     newest_first: bool = True,
     order_by: str = "started_at",
-) -> list[dict[str, object]]:
+) -> list[RequestRecord]:
     """Matching request rows, newest first by default; see iter_requests."""
-    return list(iter_requests(conn, flt, limit=limit, newest_first=newest_first, order_by=order_by))
+    return list(
+        iter_requests(conn, selection, limit=limit, newest_first=newest_first, order_by=order_by)
+    )
 
 
-def count_requests(conn: sqlite3.Connection, flt: SqlFilter) -> int:
-    """How many exchanges match the filter."""
-    row = conn.execute(f"SELECT count(*) {from_clause(flt)} WHERE ({flt.where})", flt.params)
+def count_requests(conn: sqlite3.Connection, selection: Selection) -> int:
+    """How many exchanges the selection holds (everything: read from the rollups' count)."""
+    if selection == Selection():
+        stored = rollups.stored_count(conn)
+        if stored is not None:
+            return stored
+    flt = selection.where()
+    row = conn.execute(f"SELECT count(*) {from_clause(flt.where)} WHERE ({flt.where})", flt.params)
     return int(row.fetchone()[0])
+
+
+def summary(conn: sqlite3.Connection, selection: Selection) -> Summary:
+    """Counts, latency percentiles, consumers and endpoints: `inspector stats`."""
+    with _snapshot(conn):
+        plan = rollup_answers.plan(conn, selection)
+        if plan is not None:
+            return rollup_answers.summary(conn, plan)
+        return stats.summary(conn, selection.where())
+
+
+def consumer_list(conn: sqlite3.Connection, selection: Selection) -> ConsumerList:
+    """The consumers list of the app: everyone, anonymous traffic, each consumer."""
+    with _snapshot(conn):
+        plan = rollup_answers.plan(conn, selection)
+        if plan is not None:
+            return rollup_answers.consumer_list(conn, plan)
+        return stats.consumer_list(conn, selection.where())
+
+
+def endpoint_stats(conn: sqlite3.Connection, selection: Selection) -> tuple[EndpointStats, ...]:
+    """Per method and endpoint template, busiest first."""
+    with _snapshot(conn):
+        plan = rollup_answers.plan(conn, selection)
+        if plan is not None:
+            return rollup_answers.endpoint_stats(plan)
+        return stats.endpoint_stats(conn, selection.where())
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so the rollups checked current are the ones read, and the rows too."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def chart_data(
+    conn: sqlite3.Connection,
+    selection: Selection,
+    *,
+    target_buckets: int = 120,
+    max_points: int = 20_000,
+    histogram_bins: int = 40,
+    top_consumers: int = 5,
+) -> ChartData:
+    """Every chart series for the selection; its time range sets the charts' span."""
+    with _snapshot(conn):
+        from_rollups = rollup_charts.chart_data(
+            conn, selection, target_buckets=target_buckets, max_points=max_points,
+            histogram_bins=histogram_bins, top_consumers=top_consumers,
+        )  # fmt: skip
+        if from_rollups is not None:
+            return from_rollups
+        return _chart_from_rows(conn, selection, target_buckets, max_points, histogram_bins,
+                                top_consumers)  # fmt: skip
+
+
+def _chart_from_rows(
+    conn: sqlite3.Connection,
+    selection: Selection,
+    target_buckets: int,
+    max_points: int,
+    histogram_bins: int,
+    top_consumers: int,
+) -> ChartData:
+    return load_chart_data(
+        conn,
+        Selection(selection.filter, selection.consumer).where(),
+        start=selection.start,
+        end=selection.end,
+        target_buckets=target_buckets,
+        max_points=max_points,
+        histogram_bins=histogram_bins,
+        top_consumers=top_consumers,
+    )

@@ -1,24 +1,10 @@
-"""Pieces shared by the read queries: the FROM clause a filter needs, and UTC timestamps."""
+"""Pieces shared by the read queries: the time-index hint for free text, and UTC timestamps."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from inspector.store.filters import SqlFilter
-
-_CONSUMER_ALIAS = re.compile(r"\bc\.")
-
-
-def from_clause(flt: SqlFilter) -> str:
-    """`FROM exchanges e` plus the consumers join only when the filter refers to `c`.
-
-    Skipping a join nobody reads keeps full scans of a million rows cheap. The filter text is
-    built by our own code (user values are bound parameters), so looking into it is safe.
-    """
-    if _CONSUMER_ALIAS.search(flt.where):
-        return "FROM exchanges e LEFT JOIN consumers c ON c.id = e.consumer_id"
-    return "FROM exchanges e"
 
 
 def time_walk(flt: SqlFilter) -> str:

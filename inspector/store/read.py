@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from inspector.model import Body, Consumer, Exchange, Headers
+from inspector.store.filters import MATCH_ALL, SqlFilter
 
 _SELECT = """
     SELECT e.id, e.uid, e.started_at, e.duration_ms, e.ttfb_ms, e.method, e.scheme, e.host,
@@ -72,17 +73,16 @@ def load_exchange(conn: sqlite3.Connection, row_id: int) -> Exchange | None:
 
 def iter_exchanges(
     conn: sqlite3.Connection,
+    flt: SqlFilter = MATCH_ALL,
     *,
-    where: str = "1",
-    params: Sequence[object] = (),
     after_id: int = 0,
     batch_size: int = 500,
 ) -> Iterator[tuple[int, Exchange]]:
     """Yield (row id, Exchange) in id order past `after_id`, in bounded memory.
 
-    `where` is a parameterised SQL condition over `e` (exchanges) and `c` (consumers), such as
-    the filter compiler produces; `params` are its values.
+    `flt` is a compiled filter (or Selection.where()) over `e` (exchanges) and `c` (consumers).
     """
+    where, params = flt.where, flt.params
     last = after_id
     while True:
         rows = conn.execute(

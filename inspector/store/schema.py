@@ -91,3 +91,15 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_rollups(db: Database) -> None:
+    """Rollups per minute, five minutes and hour, built from the exchanges already stored."""
+    from inspector.store import rollups
+
+    # One statement at a time: executescript would commit the migration's transaction.
+    for statement in rollups.SCHEMA.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+    rollups.rebuild(db.conn)

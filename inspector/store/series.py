@@ -1,22 +1,22 @@
 """Chart data for a filtered time range: one SQL fetch, every series computed with numpy.
 
 The GUI's charts (response times, latency histogram, status codes over time, consumers over time)
-all read one `ChartData`, computed off the GUI thread. Percentiles are exact, by linear
-interpolation between closest ranks (numpy's default method), the same as `inspector stats`.
+all read one `ChartData`, computed off the GUI thread. Percentiles are store.percentiles' exact
+method here, the same as `inspector stats`.
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from inspector.store.filters import SqlFilter
-from inspector.store.query_base import from_clause
+from inspector.store import percentiles
+from inspector.store.filters import MATCH_ALL, SqlFilter
+from inspector.store.selection import from_clause
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -37,13 +37,6 @@ def choose_bucket_seconds(span_seconds: float, target_buckets: int = 120) -> int
         if step >= wanted:
             return step
     return BUCKET_STEPS[-1] * math.ceil(wanted / BUCKET_STEPS[-1])
-
-
-def percentile(values: FloatArray, q: float) -> float | None:
-    """The q-th percentile (0..100) by linear interpolation; None for no values."""
-    if values.size == 0:
-        return None
-    return float(np.percentile(values, q))
 
 
 def _empty() -> FloatArray:
@@ -94,14 +87,10 @@ class ChartData:
 
 
 def _fetch(
-    conn: sqlite3.Connection,
-    where: str,
-    params: Sequence[object],
-    start: float | None,
-    end: float | None,
+    conn: sqlite3.Connection, flt: SqlFilter, start: float | None, end: float | None
 ) -> tuple[IntArray, FloatArray, FloatArray, IntArray, IntArray]:
-    conditions = [f"({where})"]
-    values: list[object] = list(params)
+    conditions = [f"({flt.where})"]
+    values: list[object] = list(flt.params)
     if start is not None:
         conditions.append("e.started_at >= ?")
         values.append(start)
@@ -111,7 +100,7 @@ def _fetch(
     # -1 stands for "no status" (failed) and "no consumer"; a NULL duration becomes NaN.
     cursor = conn.execute(
         "SELECT e.id, e.started_at, e.duration_ms, coalesce(e.status, -1), "
-        f"coalesce(e.consumer_id, -1) {from_clause(SqlFilter(where))} "
+        f"coalesce(e.consumer_id, -1) {from_clause(flt.where)} "
         f"WHERE {' AND '.join(conditions)}",
         values,
     )
@@ -151,7 +140,10 @@ def _bucket_percentiles(
     p50 = np.full(n_buckets, np.nan)
     p95 = np.full(n_buckets, np.nan)
     for run in np.split(order, starts[1:]) if order.size else []:
-        p50[buckets[run[0]]], p95[buckets[run[0]]] = np.percentile(durations[run], (50, 95))
+        ordered = np.sort(durations[run])
+        bucket = buckets[run[0]]
+        p50[bucket] = percentiles.linear(ordered, 50)
+        p95[bucket] = percentiles.linear(ordered, 95)
     return p50, p95
 
 
@@ -238,8 +230,7 @@ def _consumer_series(
 
 def load_chart_data(
     conn: sqlite3.Connection,
-    where: str = "1",
-    params: Sequence[object] = (),
+    flt: SqlFilter = MATCH_ALL,
     *,
     start: float | None = None,
     end: float | None = None,
@@ -248,12 +239,12 @@ def load_chart_data(
     histogram_bins: int = 40,
     top_consumers: int = 5,
 ) -> ChartData:
-    """Compute every chart series for exchanges matching `where` in [start, end).
+    """Compute every chart series for exchanges matching `flt` in [start, end), from every row.
 
-    `where`/`params` are a compiled filter over aliases `e` and `c`. With no start or end the
-    range is the data's own. Buckets are aligned to multiples of their size (local clocks agree).
+    With no start or end the range is the data's own. Buckets are aligned to multiples of their
+    size (local clocks agree).
     """
-    ids, times, durations, statuses, consumers = _fetch(conn, where, params, start, end)
+    ids, times, durations, statuses, consumers = _fetch(conn, flt, start, end)
     if ids.size == 0:
         lo = start if start is not None else 0.0
         hi = end if end is not None else lo
@@ -270,7 +261,7 @@ def load_chart_data(
         ids, times, durations, order, starts, max_points
     )
     edges, counts, log = _histogram(durations, histogram_bins)
-    known = durations[~np.isnan(durations)]
+    known = np.sort(durations[~np.isnan(durations)])
     by_class, breakdown = _status_series(statuses, buckets, n_buckets)
     return ChartData(
         start=lo,
@@ -286,9 +277,9 @@ def load_chart_data(
         histogram_edges=edges,
         histogram_log=log,
         histogram_counts=counts,
-        p50_ms=percentile(known, 50),
-        p95_ms=percentile(known, 95),
-        p99_ms=percentile(known, 99),
+        p50_ms=percentiles.linear(known, 50),
+        p95_ms=percentiles.linear(known, 95),
+        p99_ms=percentiles.linear(known, 99),
         status_by_bucket=by_class,
         status_codes=breakdown,
         consumers_by_bucket=_consumer_series(conn, consumers, buckets, n_buckets, top_consumers),

@@ -1,10 +1,8 @@
-"""Statistics over filtered exchanges: counts, latency percentiles, consumers and endpoints.
+"""Exact statistics from the matching rows: counts, latency percentiles, consumers, endpoints.
 
-Percentiles interpolate linearly between the closest ranks (numpy's default `method="linear"`,
-the same as the GUI's charts in inspector.store.series): for n sorted durations v[0..n-1], the
-p-th percentile sits at fractional index h = (n - 1) * p / 100, between v[floor(h)] and the next.
-Failed exchanges (no response) have no duration: they count as requests and errors but not in
-percentiles.
+The query layer (store.query) answers from here when a selection is small or cannot be served by
+the rollups. Percentiles are store.percentiles' exact method. Failed exchanges (no response) have
+no duration: they count as requests and errors but not in percentiles.
 
 Everything comes from one streamed scan of the matching rows into numpy arrays, with groups
 coded as integers. On a million rows this took about a third of the time of the same numbers
@@ -20,22 +18,27 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import cast
 
 import numpy as np
-import numpy.typing as npt
 
+from inspector.store import percentiles
+from inspector.store.answers import (
+    ConsumerList,
+    ConsumerStats,
+    EndpointStats,
+    Latency,
+    Summary,
+    Totals,
+    by_count,
+    consumer_order,
+    endpoint_order,
+    host_key,
+)
 from inspector.store.filters import SqlFilter
-from inspector.store.query_base import from_clause, iso_utc
+from inspector.store.percentiles import PERCENTILES, FloatArray, IntArray
+from inspector.store.selection import IS_ERROR_SQL, from_clause
 
-PERCENTILES = (50, 95, 99)
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-# An error for users is what DESIGN section 4 says: HTTP status >= 400 or no response at all.
-_IS_ERROR = "(e.status IS NULL OR e.status >= 400)"
-_BASE_COLUMNS = f"e.duration_ms, {_IS_ERROR}, e.request_bytes, e.response_bytes, e.started_at"
+_BASE_COLUMNS = f"e.duration_ms, {IS_ERROR_SQL}, e.request_bytes, e.response_bytes, e.started_at"
 _CONSUMER_COLUMNS = "e.consumer_id"
 _ENDPOINT_COLUMNS = "e.method, e.endpoint"
 _COMBINATION_COLUMNS = "e.method, e.scheme, e.host, e.port, e.user_agent, e.status"
@@ -46,10 +49,10 @@ class _Codes:
     """Integer codes for group keys, in order of first appearance."""
 
     def __init__(self) -> None:
-        self.keys: dict[object, int] = {}
+        self.keys: dict[tuple[str, str], int] = {}
         self.row_codes = array("q")
 
-    def add(self, keys: list[object]) -> None:
+    def add(self, keys: list[tuple[str, str]]) -> None:
         known = self.keys
         self.row_codes.extend([known.setdefault(key, len(known)) for key in keys])
 
@@ -91,20 +94,19 @@ def _scan(
     """Stream the matching rows into arrays; fetching fewer columns is most of the speed."""
     scan = _Scan()
     columns = [_BASE_COLUMNS]
-    codes: list[tuple[itemgetter[object], _Codes]] = []
     position = 5
     if consumers:
         columns.append(_CONSUMER_COLUMNS)
         position += 1
+    endpoint_of = itemgetter(position, position + 1)
     if endpoints:
         columns.append(_ENDPOINT_COLUMNS)
-        codes.append((itemgetter(position, position + 1), scan.endpoints))
         position += 2
     combination = itemgetter(*range(position, position + 6))
     if combinations:
         columns.append(_COMBINATION_COLUMNS)
     cursor = conn.execute(
-        f"SELECT {', '.join(columns)} {from_clause(flt)} WHERE ({flt.where})", flt.params
+        f"SELECT {', '.join(columns)} {from_clause(flt.where)} WHERE ({flt.where})", flt.params
     )
     nan = math.nan
     try:
@@ -116,8 +118,8 @@ def _scan(
             scan.started_at.extend([row[4] for row in rows])
             if consumers:
                 scan.consumer_ids.extend([-1 if row[5] is None else row[5] for row in rows])
-            for getter, target in codes:
-                target.add(list(map(getter, rows)))
+            if endpoints:
+                scan.endpoints.add(list(map(endpoint_of, rows)))
             if combinations:
                 scan.combinations.update(map(combination, rows))
     finally:
@@ -153,22 +155,7 @@ def _percentiles(scan: _Scan, codes: IntArray, groups: int) -> dict[int, FloatAr
     # Sorted by duration, then stably by group: each group's run stays sorted by duration.
     ordered = np.frombuffer(scan.durations)[by_duration][_by_code(timed_codes, groups)]
     counts = np.bincount(timed_codes, minlength=groups)
-    starts = np.cumsum(counts) - counts
-    result: dict[int, FloatArray] = {}
-    has_data = counts > 0
-    for p in PERCENTILES:
-        if not len(ordered):
-            result[p] = np.full(groups, np.nan)
-            continue
-        # numpy's "linear" method with an exact integer index: h = (n - 1) * p / 100.
-        scaled = np.maximum(counts - 1, 0) * p
-        lower = np.where(has_data, starts + scaled // 100, 0)
-        upper = np.where(has_data, np.minimum(lower + 1, starts + counts - 1), 0)
-        weight = (scaled % 100) / 100
-        low, high = ordered[lower], ordered[upper]
-        value = np.where(weight > 0, low + (high - low) * weight, low)
-        result[p] = np.where(has_data, value, np.nan)
-    return result
+    return percentiles.grouped(ordered, counts, PERCENTILES)
 
 
 def _group(scan: _Scan, codes: IntArray, groups: int) -> _Groups:
@@ -204,67 +191,98 @@ def _number(value: np.floating | float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def _endpoint_rows(scan: _Scan) -> list[dict[str, object]]:
+def _endpoint_rows(scan: _Scan) -> tuple[EndpointStats, ...]:
     keys = list(scan.endpoints.keys)
     if not keys:
-        return []
+        return ()
     groups = _group(scan, scan.endpoints.array(), len(keys))
     result = []
     for code, key in enumerate(keys):
-        method, endpoint = cast(tuple[str, str], key)
+        method, endpoint = key
         result.append(
-            {
-                "method": method,
-                "endpoint": endpoint,
-                "requests": int(groups.requests[code]),
-                "errors": int(groups.errors[code]),
-                "p50_ms": _number(groups.percentiles[50][code]),
-                "p95_ms": _number(groups.percentiles[95][code]),
-                "p99_ms": _number(groups.percentiles[99][code]),
-                "max_ms": _number(groups.max_ms[code]),
-                "avg_request_bytes": round(float(groups.avg_request_bytes[code]), 1),
-                "avg_response_bytes": round(float(groups.avg_response_bytes[code]), 1),
-            }
+            EndpointStats(
+                method=method,
+                endpoint=endpoint,
+                requests=int(groups.requests[code]),
+                errors=int(groups.errors[code]),
+                p50_ms=_number(groups.percentiles[50][code]),
+                p95_ms=_number(groups.percentiles[95][code]),
+                p99_ms=_number(groups.percentiles[99][code]),
+                max_ms=_number(groups.max_ms[code]),
+                avg_request_bytes=round(float(groups.avg_request_bytes[code]), 1),
+                avg_response_bytes=round(float(groups.avg_response_bytes[code]), 1),
+            )
         )
-    result.sort(key=lambda row: (-row["requests"], row["endpoint"], row["method"]))  # type: ignore[operator]
-    return result
+    result.sort(key=endpoint_order)
+    return tuple(result)
 
 
-def _consumer_rows(conn: sqlite3.Connection, scan: _Scan) -> list[dict[str, object]]:
+def consumer_records(
+    conn: sqlite3.Connection, figures: dict[int, tuple[int, int, float | None, float | None, float]]
+) -> tuple[ConsumerStats, ...]:
+    """ConsumerStats for {row id: (requests, errors, p50, p95, last seen)}, busiest first."""
+    if not figures:
+        return ()
+    result = []
+    ids = list(figures)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ", ".join("?" for _ in chunk)
+        people = conn.execute(
+            "SELECT id, identifier, label, email, consumer_group FROM consumers "
+            f"WHERE id IN ({marks})",
+            chunk,
+        ).fetchall()
+        for row_id, identifier, label, email, group_name in people:
+            requests, errors, p50, p95, last_seen = figures[row_id]
+            record = ConsumerStats(
+                row_id, identifier, label, email, group_name, requests, errors, p50, p95, last_seen
+            )
+            result.append(record)
+    result.sort(key=consumer_order)
+    return tuple(result)
+
+
+def _consumer_groups(scan: _Scan) -> tuple[IntArray, _Groups | None]:
     row_ids, codes = np.unique(
         np.frombuffer(scan.consumer_ids, dtype=np.int64), return_inverse=True
     )
-    code_of = {int(row_id): code for code, row_id in enumerate(row_ids) if row_id >= 0}
-    if not code_of:
-        return []
-    groups = _group(scan, codes.astype(np.int64), len(row_ids))
-    marks = ", ".join("?" for _ in code_of)
-    people = conn.execute(
-        f"SELECT id, identifier, label, email, consumer_group FROM consumers WHERE id IN ({marks})",
-        tuple(code_of),
-    ).fetchall()
-    result = []
-    for row_id, identifier, label, email, group_name in people:
-        code = code_of[row_id]
-        result.append(
-            {
-                "id": identifier,
-                "row_id": row_id,
-                "label": label,
-                "email": email,
-                "group": group_name,
-                "requests": int(groups.requests[code]),
-                "errors": int(groups.errors[code]),
-                "p50_ms": _number(groups.percentiles[50][code]),
-                "p95_ms": _number(groups.percentiles[95][code]),
-                "last_seen": iso_utc(float(groups.last_seen[code])),
-            }
+    if not row_ids.size:
+        return row_ids, None
+    return row_ids, _group(scan, codes.astype(np.int64), len(row_ids))
+
+
+def _consumer_figures(
+    row_ids: IntArray, groups: _Groups | None
+) -> dict[int, tuple[int, int, float | None, float | None, float]]:
+    if groups is None:
+        return {}
+    return {
+        int(row_id): (
+            int(groups.requests[code]),
+            int(groups.errors[code]),
+            _number(groups.percentiles[50][code]),
+            _number(groups.percentiles[95][code]),
+            float(groups.last_seen[code]),
         )
-    result.sort(key=lambda row: (-row["requests"], str(row["label"] or row["id"])))
-    return result
+        for code, row_id in enumerate(row_ids)
+        if row_id >= 0
+    }
 
 
-def endpoint_stats(conn: sqlite3.Connection, flt: SqlFilter) -> list[dict[str, object]]:
+def _totals(groups: _Groups | None, code: int) -> Totals:
+    if groups is None:
+        return Totals()
+    return Totals(
+        requests=int(groups.requests[code]),
+        errors=int(groups.errors[code]),
+        p50_ms=_number(groups.percentiles[50][code]),
+        p95_ms=_number(groups.percentiles[95][code]),
+        last_seen=float(groups.last_seen[code]),
+    )
+
+
+def endpoint_stats(conn: sqlite3.Connection, flt: SqlFilter) -> tuple[EndpointStats, ...]:
     """Per (method, endpoint template): requests, errors, p50/p95/p99/max and average sizes.
 
     Busiest first.
@@ -272,37 +290,24 @@ def endpoint_stats(conn: sqlite3.Connection, flt: SqlFilter) -> list[dict[str, o
     return _endpoint_rows(_scan(conn, flt, endpoints=True))
 
 
-def consumer_stats(conn: sqlite3.Connection, flt: SqlFilter) -> list[dict[str, object]]:
-    """Per consumer with matching exchanges: requests, errors, p50/p95 and when last seen.
-
-    `id` is the consumer's identifier (a fingerprint for credentials); `row_id` is its row in
-    `consumers`, what consumer_filter() takes. Busiest first. Exchanges without a consumer are
-    left out (compute_stats counts them as `unidentified_requests`).
-    """
-    # Unary + keeps SQLite from walking the consumer index: a sequential scan is faster when
-    # most rows have a consumer; the caller's own terms still use their indexes.
-    scoped = flt.and_(SqlFilter("+e.consumer_id IS NOT NULL"))
-    return _consumer_rows(conn, _scan(conn, scoped, consumers=True))
-
-
-def _host_key(scheme: str, host: str, port: int) -> str:
-    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
-    name = f"[{host}]" if ":" in host else host
-    return name if port == default else f"{name}:{port}"
+def consumer_list(conn: sqlite3.Connection, flt: SqlFilter) -> ConsumerList:
+    """Everyone's and anonymous traffic's totals, and each consumer's figures, busiest first."""
+    scan = _scan(conn, flt, consumers=True)
+    row_ids, groups = _consumer_groups(scan)
+    requests = len(scan.durations)
+    everyone = (
+        _totals(_group(scan, np.zeros(requests, dtype=np.int64), 1), 0) if requests else Totals()
+    )
+    anonymous = Totals()
+    if row_ids.size and row_ids[0] < 0:
+        anonymous = _totals(groups, 0)
+    return ConsumerList(
+        everyone, anonymous, consumer_records(conn, _consumer_figures(row_ids, groups))
+    )
 
 
-def _by_count(counts: Counter[str]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def compute_stats(conn: sqlite3.Connection, flt: SqlFilter) -> dict[str, object]:
-    """The `inspector stats --json` object for the exchanges the filter selects.
-
-    Count maps (`methods`, `schemes`, `hosts`, `user_agents`, `status_codes`) are ordered by count,
-    largest first. `status_codes` keys are strings; failed exchanges count under "failed". Hosts
-    read `host` on the scheme's default port and `host:port` otherwise. `errors` counts status
-    >= 400 and failed exchanges; `unidentified_requests` those without a consumer.
-    """
+def summary(conn: sqlite3.Connection, flt: SqlFilter) -> Summary:
+    """The `inspector stats` answer for the exchanges the filter selects, from every row."""
     scan = _scan(conn, flt, consumers=True, endpoints=True, combinations=True)
     methods: Counter[str] = Counter()
     schemes: Counter[str] = Counter()
@@ -312,27 +317,32 @@ def compute_stats(conn: sqlite3.Connection, flt: SqlFilter) -> dict[str, object]
     for (method, scheme, host, port, agent, status), count in scan.combinations.items():
         methods[str(method)] += count
         schemes[str(scheme)] += count
-        hosts[_host_key(str(scheme), str(host), int(port))] += count  # type: ignore[call-overload]
+        hosts[host_key(str(scheme), str(host), int(str(port)))] += count
         user_agents[str(agent)] += count
         status_codes["failed" if status is None else str(status)] += count
     requests = len(scan.durations)
-    overall = _group(scan, np.zeros(requests, dtype=np.int64), 1) if requests else None
-    latency: dict[str, float | None] = dict.fromkeys(("p50", "p95", "p99", "max"))
-    if overall is not None:
-        latency = {f"p{p}": _number(overall.percentiles[p][0]) for p in PERCENTILES}
-        latency["max"] = _number(overall.max_ms[0])
+    latency = Latency()
+    if requests:
+        overall = _group(scan, np.zeros(requests, dtype=np.int64), 1)
+        latency = Latency(
+            p50=_number(overall.percentiles[50][0]),
+            p95=_number(overall.percentiles[95][0]),
+            p99=_number(overall.percentiles[99][0]),
+            max=_number(overall.max_ms[0]),
+        )
     consumer_ids = np.frombuffer(scan.consumer_ids, dtype=np.int64)
-    return {
-        "requests": requests,
-        "errors": int(np.frombuffer(scan.errors, dtype=np.int8).sum(dtype=np.int64)),
-        "failed": status_codes.get("failed", 0),
-        "unidentified_requests": int(np.count_nonzero(consumer_ids < 0)),
-        "methods": _by_count(methods),
-        "schemes": _by_count(schemes),
-        "hosts": _by_count(hosts),
-        "user_agents": _by_count(user_agents),
-        "status_codes": _by_count(status_codes),
-        "latency_ms": latency,
-        "consumers": _consumer_rows(conn, scan),
-        "endpoints": _endpoint_rows(scan),
-    }
+    row_ids, groups = _consumer_groups(scan)
+    return Summary(
+        requests=requests,
+        errors=int(np.frombuffer(scan.errors, dtype=np.int8).sum(dtype=np.int64)),
+        failed=status_codes.get("failed", 0),
+        unidentified_requests=int(np.count_nonzero(consumer_ids < 0)),
+        methods=by_count(methods),
+        schemes=by_count(schemes),
+        hosts=by_count(hosts),
+        user_agents=by_count(user_agents),
+        status_codes=by_count(status_codes),
+        latency_ms=latency,
+        consumers=consumer_records(conn, _consumer_figures(row_ids, groups)),
+        endpoints=_endpoint_rows(scan),
+    )

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from inspector.model import Exchange
 from inspector.store import iter_exchanges, open_db
+from inspector.store.filters import SqlFilter
 
 T = TypeVar("T")
 # The body cap the capture fixtures configure: small, so truncation is cheap to exercise.
@@ -48,7 +49,7 @@ def exchanges_under(db_path: Path, prefix: str) -> list[Exchange]:
     try:
         return [
             exchange
-            for _, exchange in iter_exchanges(conn, where="e.path LIKE ?", params=(prefix + "%",))
+            for _, exchange in iter_exchanges(conn, SqlFilter("e.path LIKE ?", (prefix + "%",)))
         ]
     finally:
         conn.close()

@@ -18,6 +18,7 @@ from capture_support import start_capture
 
 from inspector.config import fingerprint
 from inspector.store import iter_exchanges, open_db
+from inspector.store.filters import SqlFilter
 from inspector.testing.tokens import basic_auth, make_jwt
 
 pytestmark = pytest.mark.capture
@@ -177,7 +178,7 @@ def test_no_secret_reaches_the_database_files(tmp_path: Path, secrets_upstream: 
     # Not vacuous: every exchange is there, redacted with a visible marker.
     conn = open_db(proxy.db_path, readonly=True)
     try:
-        stored = [exchange for _, exchange in iter_exchanges(conn, where="e.path LIKE '/s/%'")]
+        stored = [exchange for _, exchange in iter_exchanges(conn, SqlFilter("e.path LIKE '/s/%'"))]
     finally:
         conn.close()
     assert len(stored) == sent

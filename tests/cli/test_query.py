@@ -255,3 +255,22 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly(db_path: Path) -> No
         process.stdout.close()  # like `| head -1`
         assert process.wait(timeout=60) == 0
         assert process.stderr.read() == b""
+
+
+def test_stats_text_says_when_percentiles_come_from_rollups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.store import rollup_answers
+    from tests.store.test_rollups import traffic
+
+    db_path = tmp_path / "big.db"
+    conn = open_db(db_path)
+    write_batch(conn, traffic(400, seed=8))
+    conn.close()
+    exact = CliRunner().invoke(main, ["stats", "--db", str(db_path)])
+    assert "from rollups" not in exact.output
+    monkeypatch.setattr(rollup_answers, "EXACT_LIMIT", 100)  # as if it held over 50,000
+    approximate = CliRunner().invoke(main, ["stats", "--db", str(db_path)])
+    assert approximate.exit_code == 0
+    assert "(percentiles within 1%, from rollups)" in approximate.output
+    assert approximate.output.splitlines()[0] == exact.output.splitlines()[0]  # counts exact

@@ -184,7 +184,7 @@ def test_filter_selects_and_resend_all_repeats_with_the_same_ids(
                                    started_at=1.8e9 + i) for i in range(3)])  # fmt: skip
     selected = compile_filter("status:5xx")
     clock = FakeClock()
-    first = deliver(db, _deliverer(server, clock), where=selected.where, params=selected.params)
+    first = deliver(db, _deliverer(server, clock), selected)
     assert first.sent == 3
     statuses = {item["request"]["log"]["entries"][0]["response"]["status"]
                 for request in server.accepted for item in request.json()}  # fmt: skip
@@ -192,7 +192,7 @@ def test_filter_selects_and_resend_all_repeats_with_the_same_ids(
     ids_first = _ids(server.accepted)
     server.accepted.clear()
     again = deliver(
-        db, _deliverer(server, clock), where=selected.where, params=selected.params,
+        db, _deliverer(server, clock), selected,
         resend_all=True, move_cursor=False,
     )  # fmt: skip
     assert again.sent == 3

@@ -16,6 +16,7 @@ from inspector.exporters.delivery import DeliveryReport
 from inspector.exporters.export_run import ExportRun
 from inspector.exporters.otlp_exporter import OtlpExporter, OtlpOptions
 from inspector.store import write_batch
+from inspector.store.filters import SqlFilter
 from inspector.testing import make_exchange
 
 
@@ -26,8 +27,9 @@ def test_a_selection_is_sent_without_moving_the_cursor(
     exporter = OtlpExporter(OtlpOptions(base_url=server.url(), batch_size=10))
     selection = ids[1:3]
     run = ExportRun(
-        db_path, exporter, where=f"e.id IN ({', '.join('?' * len(selection))})",
-        params=selection, resend_all=True,
+        db_path, exporter,
+        selection=SqlFilter(f"e.id IN ({', '.join('?' * len(selection))})", tuple(selection)),
+        resend_all=True,
     )  # fmt: skip
     assert run.total() == 2
     progress: list[int] = []

@@ -19,6 +19,7 @@ from load_support import Load
 from inspector.store import open_db
 from inspector.store.filters import compile_filter
 from inspector.store.queries import count_requests, list_requests
+from inspector.store.selection import Selection
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
 
@@ -42,7 +43,7 @@ class AppLikeReader(threading.Thread):
         self.slowest_s = 0.0
 
     def run(self) -> None:
-        everything, ok_only = compile_filter(""), compile_filter("status:200")
+        everything, ok_only = Selection(compile_filter("")), Selection(compile_filter("status:200"))
         deadline = time.monotonic() + 60
         while not self.stop_event.is_set() and time.monotonic() < deadline:
             began = time.monotonic()

@@ -129,6 +129,11 @@ CASES: list[tuple[str, set[str]]] = [
     ("status:failed", {"failed"}),
     ("status:5xx,FAILED", {"server_error", "failed"}),
     ("-status:failed", ALL - {"failed"}),
+    # status:error is what every Errors column counts: >= 400 or no response at all
+    ("status:error", {"not_found", "server_error", "failed"}),
+    ("status:ERRORS", {"not_found", "server_error", "failed"}),
+    ("-status:error", ALL - {"not_found", "server_error", "failed"}),
+    ("status:error,201", {"not_found", "server_error", "failed", "post_order"}),
     # host: exact, any case, optional port, * wildcard
     ("host:api.local", {"post_order", "not_found", "form"}),
     ("host:API.LOCAL:8080", {"not_found", "form"}),

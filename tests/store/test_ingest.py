@@ -6,6 +6,7 @@ import sqlite3
 
 from inspector.model import Body, Consumer
 from inspector.store import iter_exchanges, load_exchange, write_batch
+from inspector.store.filters import SqlFilter
 from inspector.testing import make_exchange
 
 
@@ -57,5 +58,5 @@ def test_iter_exchanges_streams_in_id_order_past_a_cursor(db: sqlite3.Connection
     ids = write_batch(db, [make_exchange(path=f"/items/{i}") for i in range(25)])
     seen = [row_id for row_id, _ in iter_exchanges(db, after_id=ids[4], batch_size=7)]
     assert seen == ids[5:]
-    posts = list(iter_exchanges(db, where="e.method = ?", params=("POST",)))
+    posts = list(iter_exchanges(db, SqlFilter("e.method = ?", ("POST",))))
     assert posts == []

@@ -8,19 +8,32 @@ import sqlite3
 import pytest
 
 from inspector.model import Body, Consumer
-from inspector.store import write_batch
-from inspector.store.filters import compile_filter
-from inspector.store.queries import (
-    count_requests,
-    iter_requests,
-    list_requests,
-)
+from inspector.store import queries, write_batch
+from inspector.store.filters import SqlFilter, compile_filter
+from inspector.store.selection import Selection
 from inspector.testing import make_exchange
 
 T0 = 1_795_000_000.0
 ACME = Consumer(id="key-acme", label="Acme Corp", email="ops@acme.test", group="Enterprise")
 INITECH = Consumer(id="key-initech", label="Initech", email="bill@initech.test", group="Free")
 ALL = compile_filter("")
+
+
+def list_requests(
+    conn: sqlite3.Connection, flt: SqlFilter, **options: object
+) -> list[dict[str, object]]:
+    """The `requests --json` objects of a filter: what a user reads."""
+    return [row.to_json() for row in queries.list_requests(conn, Selection(flt), **options)]  # type: ignore[arg-type]
+
+
+def iter_requests(
+    conn: sqlite3.Connection, flt: SqlFilter, **options: object
+) -> list[dict[str, object]]:
+    return [row.to_json() for row in queries.iter_requests(conn, Selection(flt), **options)]  # type: ignore[arg-type]
+
+
+def count_requests(conn: sqlite3.Connection, flt: SqlFilter) -> int:
+    return queries.count_requests(conn, Selection(flt))
 
 
 def _iso(epoch_s: float) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from inspector.model import Consumer
 from inspector.store import write_batch
+from inspector.store.filters import SqlFilter
 from inspector.store.series import (
     NO_CONSUMER,
     OTHER_CONSUMERS,
@@ -99,7 +100,7 @@ def test_consumers_over_time_keeps_top_and_groups_the_rest(
 def test_filter_applies_to_every_series(
     db: sqlite3.Connection, known_traffic: dict[int, list[float]]
 ) -> None:
-    data = load_chart_data(db, "e.status >= ?", (500,), start=T0, end=T0 + 180)
+    data = load_chart_data(db, SqlFilter("e.status >= ?", (500,)), start=T0, end=T0 + 180)
     assert set(data.status_codes) == {"500"}
     assert data.total == int(data.status_by_bucket["5xx"].sum())
 
@@ -143,5 +144,5 @@ def test_histogram_goes_logarithmic_when_latencies_span_orders_of_magnitude(
     assert wide.histogram_edges[0] == 2.0 and wide.histogram_edges[-1] == pytest.approx(1500.0)
     ratios = wide.histogram_edges[1:] / wide.histogram_edges[:-1]
     assert np.allclose(ratios, ratios[0])  # geometric bins
-    narrow = load_chart_data(db, "e.duration_ms < ?", (10,))
+    narrow = load_chart_data(db, SqlFilter("e.duration_ms < ?", (10,)))
     assert not narrow.histogram_log

@@ -10,20 +10,32 @@ import numpy as np
 import pytest
 
 from inspector.model import Body, Consumer
-from inspector.store import write_batch
-from inspector.store.filters import compile_filter, consumer_filter
-from inspector.store.queries import (
-    compute_stats,
-    consumer_stats,
-    endpoint_stats,
-    list_requests,
-)
+from inspector.store import queries, write_batch
+from inspector.store.filters import SqlFilter, compile_filter, consumer_filter
+from inspector.store.selection import Selection
 from inspector.testing import make_exchange
 
 T0 = 1_795_000_000.0
 ACME = Consumer(id="key-acme", label="Acme Corp", email="ops@acme.test", group="Enterprise")
 INITECH = Consumer(id="key-initech", label="Initech", email="bill@initech.test", group="Free")
 ALL = compile_filter("")
+
+
+def compute_stats(conn: sqlite3.Connection, flt: SqlFilter) -> dict[str, object]:
+    """The `inspector stats --json` object of a filter: what a user reads."""
+    return queries.summary(conn, Selection(flt)).to_json()
+
+
+def consumer_stats(conn: sqlite3.Connection, flt: SqlFilter) -> list[dict[str, object]]:
+    return [row.to_json() for row in queries.summary(conn, Selection(flt)).consumers]
+
+
+def endpoint_stats(conn: sqlite3.Connection, flt: SqlFilter) -> list[dict[str, object]]:
+    return [row.to_json() for row in queries.endpoint_stats(conn, Selection(flt))]
+
+
+def list_requests(conn: sqlite3.Connection, flt: SqlFilter) -> list[dict[str, object]]:
+    return [row.to_json() for row in queries.list_requests(conn, Selection(flt))]
 
 
 def _iso(epoch_s: float) -> str:

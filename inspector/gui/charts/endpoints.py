@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -18,57 +17,29 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from inspector.gui.workers import QueryRunner
 from inspector.openapi import OpenApiSpec
+from inspector.store.answers import EndpointStats
 from inspector.store.filters import MATCH_ALL, SqlFilter
-from inspector.store.stats import endpoint_stats
+from inspector.store.queries import endpoint_stats
+from inspector.store.selection import Selection
 from inspector.units import duration_text, size_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True)
-class EndpointRow:
-    method: str
-    endpoint: str
-    requests: int
-    errors: int
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    avg_request_bytes: float
-    avg_response_bytes: float
-
-    @property
-    def error_rate(self) -> float | None:
-        return self.errors / self.requests if self.requests else None
-
-    @property
-    def never_called(self) -> bool:
-        return self.requests == 0
+# A row of the table: the store's figures; an operation of the spec never called has 0 requests.
+EndpointRow = EndpointStats
 
 
 def load_endpoint_rows(
-    conn: sqlite3.Connection, flt: SqlFilter, spec: OpenApiSpec | None
+    conn: sqlite3.Connection, selection: Selection, spec: OpenApiSpec | None
 ) -> list[EndpointRow]:
-    """Endpoint statistics under `flt`, plus the spec's operations nobody called (0 requests)."""
-    rows = [
-        EndpointRow(
-            method=str(item["method"]),
-            endpoint=str(item["endpoint"]),
-            requests=int(item["requests"]),  # type: ignore[call-overload]
-            errors=int(item["errors"]),  # type: ignore[call-overload]
-            p50_ms=item["p50_ms"],  # type: ignore[arg-type]
-            p95_ms=item["p95_ms"],  # type: ignore[arg-type]
-            p99_ms=item["p99_ms"],  # type: ignore[arg-type]
-            avg_request_bytes=float(item["avg_request_bytes"]),  # type: ignore[arg-type]
-            avg_response_bytes=float(item["avg_response_bytes"]),  # type: ignore[arg-type]
-        )
-        for item in endpoint_stats(conn, flt)
-    ]
+    """Endpoint statistics of the selection, plus the spec's operations nobody called."""
+    rows = list(endpoint_stats(conn, selection))
     if spec is not None:
         called = {(row.method, row.endpoint) for row in rows}
         rows.extend(
-            EndpointRow(op.method, op.template, 0, 0, None, None, None, 0.0, 0.0)
+            EndpointStats(op.method, op.template, 0, 0, None, None, None, None, 0.0, 0.0)
             for op in spec.uncalled(called)
         )
     return rows
@@ -189,9 +160,11 @@ class EndpointsView(QTableView):
         if self._runner is None:
             self.source.set_rows([])
             return
-        flt, spec = self._filter, self.spec
+        selection, spec = Selection(self._filter), self.spec
         self._runner.submit(
-            "endpoints", lambda conn: load_endpoint_rows(conn, flt, spec), self.source.set_rows
+            "endpoints",
+            lambda conn: load_endpoint_rows(conn, selection, spec),
+            self.source.set_rows,
         )
 
     def _on_activated(self, index: QModelIndex) -> None:

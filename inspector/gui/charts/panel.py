@@ -33,7 +33,9 @@ from inspector.gui.charts.stacked import StackedBarsChart
 from inspector.gui.charts.style import SERIES_COLOURS, STATUS_COLOURS
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter
-from inspector.store.series import NO_CONSUMER, OTHER_CONSUMERS, ChartData, load_chart_data
+from inspector.store.queries import chart_data
+from inspector.store.selection import Selection
+from inspector.store.series import NO_CONSUMER, OTHER_CONSUMERS, ChartData
 
 # (label, seconds back from now, live). None seconds: the whole capture.
 RANGES: tuple[tuple[str, float | None, bool], ...] = (
@@ -159,11 +161,11 @@ class ChartsPanel(QWidget):
         if self._runner is None:
             return
         start, end = self.time_range()
-        where, params = self._filter.where, self._filter.params
+        selection = Selection(self._filter, start=start, end=end)
         self._submitted_at = time.monotonic()
         self._runner.submit(
             "charts",
-            lambda conn: load_chart_data(conn, where, params, start=start, end=end),
+            lambda conn: chart_data(conn, selection),
             self._on_loaded,
             self._on_failed,
         )

@@ -7,8 +7,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -22,6 +20,8 @@ from inspector import units
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter, consumer_filter
+from inspector.store.queries import consumer_list
+from inspector.store.selection import Selection
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -64,88 +64,38 @@ class ConsumerRow:
         return self.errors / self.requests if self.requests else 0.0
 
 
-_SCAN_BATCH = 65536
-
-
-@dataclass
-class _Columns:
-    """The matching exchanges, one numpy array per column; consumer -1 means none."""
-
-    consumer: npt.NDArray[np.int64]
-    duration_ms: npt.NDArray[np.float64]  # NaN when the exchange failed
-    is_error: npt.NDArray[np.float64]
-    started_at: npt.NDArray[np.float64]
-
-
-def _scan(conn: sqlite3.Connection, flt: SqlFilter) -> _Columns:
-    # One streamed pass and numpy: on a million rows several times faster than GROUP BY plus
-    # window functions (SQLite's sorter), and the same numbers as `inspector stats`.
-    join = " LEFT JOIN consumers c ON c.id = e.consumer_id" if "c." in flt.where else ""
-    cursor = conn.execute(
-        "SELECT coalesce(e.consumer_id, -1), coalesce(e.duration_ms, -1.0),"
-        " e.status IS NULL OR e.status >= 400, e.started_at"
-        f" FROM exchanges e{join} WHERE ({flt.where})",
-        flt.params,
-    )
-    parts: list[list[tuple[object, ...]]] = []
-    while rows := cursor.fetchmany(_SCAN_BATCH):
-        parts.append(list(zip(*rows, strict=True)))
-    if not parts:
-        empty = np.zeros(0)
-        return _Columns(np.zeros(0, dtype=np.int64), empty, empty, empty)
-    consumer = np.concatenate([np.array(part[0], dtype=np.int64) for part in parts])
-    duration = np.concatenate([np.array(part[1], dtype=np.float64) for part in parts])
-    duration[duration < 0] = np.nan
-    is_error = np.concatenate([np.array(part[2], dtype=np.float64) for part in parts])
-    started = np.concatenate([np.array(part[3], dtype=np.float64) for part in parts])
-    return _Columns(consumer, duration, is_error, started)
-
-
-def _p95(durations: npt.NDArray[np.float64]) -> float | None:
-    known = durations[~np.isnan(durations)]
-    return float(np.percentile(known, 95)) if known.size else None
-
-
 def read_consumers(conn: sqlite3.Connection, flt: SqlFilter) -> list[ConsumerRow]:
     """Every consumer with traffic matching `flt`, busiest first; ALL on top.
 
-    p95 interpolates linearly between the closest ranks, like `inspector stats`.
+    The figures are the query layer's (the same as `inspector stats`); this only shapes rows.
     """
-    conn.execute("BEGIN")
-    try:
-        columns = _scan(conn, flt)
-        people = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "SELECT id, identifier, label, email, consumer_group FROM consumers"
+    answer = consumer_list(conn, Selection(flt))
+    rows = [
+        ConsumerRow(
+            c.row_id, c.name, c.id, c.email, c.group, c.requests, c.errors, c.p95_ms, c.last_seen
+        )
+        for c in answer.consumers
+    ]
+    anonymous = answer.anonymous
+    if anonymous.requests:
+        rows.append(
+            ConsumerRow(
+                ANONYMOUS,
+                "(no consumer)",
+                "",
+                "",
+                "",
+                anonymous.requests,
+                anonymous.errors,
+                anonymous.p95_ms,
+                anonymous.last_seen,
             )
-        }
-    finally:
-        conn.execute("COMMIT")
-    keys, codes = np.unique(columns.consumer, return_inverse=True)
-    requests = np.bincount(codes, minlength=len(keys))
-    errors = np.bincount(codes, weights=columns.is_error, minlength=len(keys))
-    last_seen = np.full(len(keys), -np.inf)
-    np.maximum.at(last_seen, codes, columns.started_at)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
-    rows: list[ConsumerRow] = []
-    for code, key in enumerate(keys.tolist()):
-        members = order[bounds[code] : bounds[code + 1]]
-        numbers = (int(requests[code]), int(errors[code]),
-                   _p95(columns.duration_ms[members]), float(last_seen[code]))  # fmt: skip
-        if key < 0:
-            rows.append(ConsumerRow(ANONYMOUS, "(no consumer)", "", "", "", *numbers))
-            continue
-        identifier, label, email, group = people.get(key, (str(key), "", "", ""))
-        rows.append(ConsumerRow(key, label or identifier, identifier, email, group, *numbers))
+        )
     rows.sort(key=lambda r: (-r.requests, r.name.lower()))
-    everyone = ConsumerRow(
-        ALL, "All consumers", requests=int(requests.sum()), errors=int(errors.sum()),
-        p95_ms=_p95(columns.duration_ms),
-        last_seen=float(np.max(columns.started_at)) if columns.started_at.size else None,
-    )  # fmt: skip
-    return [everyone, *rows]
+    everyone = answer.everyone
+    total = ConsumerRow(ALL, "All consumers", requests=everyone.requests, errors=everyone.errors,
+                        p95_ms=everyone.p95_ms, last_seen=everyone.last_seen)  # fmt: skip
+    return [total, *rows]
 
 
 COLUMNS = ("Consumer", "Requests", "Errors", "p95", "Last seen")

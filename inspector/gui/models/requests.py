@@ -22,7 +22,9 @@ from inspector import units
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter
+from inspector.store.queries import count_requests
 from inspector.store.query_base import time_walk
+from inspector.store.selection import Selection
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -162,7 +164,7 @@ def _read_page(
         rows = _rows(conn.execute(sql, params))
         total = None
         if with_total:
-            total = conn.execute("SELECT count(*) FROM exchanges").fetchone()[0]
+            total = count_requests(conn, Selection())
     finally:
         conn.execute("COMMIT")
     return _Page(rows[:limit], len(rows) <= limit, newest_id, total)
@@ -190,9 +192,7 @@ def _read_new(conn: sqlite3.Connection, flt: SqlFilter, since_id: int) -> _Poll:
 
 
 def _count(conn: sqlite3.Connection, flt: SqlFilter) -> int:
-    join = " LEFT JOIN consumers c ON c.id = e.consumer_id" if "c." in flt.where else ""
-    sql = f"SELECT count(*) FROM exchanges e{join} WHERE ({flt.where})"
-    return int(conn.execute(sql, flt.params).fetchone()[0])
+    return count_requests(conn, Selection(flt))
 
 
 class RequestTableModel(QAbstractTableModel):

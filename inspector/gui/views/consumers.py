@@ -143,4 +143,4 @@ class ConsumersView(QTableView):
 
     def _errors_of(self, row: ConsumerRow) -> None:
         self.select_key(row.key)
-        self.quick_filter.emit("status:>=400")
+        self.quick_filter.emit("status:error")

@@ -39,7 +39,7 @@ from inspector.gui.export_jobs import (
     file_job,
     service_job,
 )
-from inspector.store.filters import SqlFilter
+from inspector.store.filters import MATCH_ALL, SqlFilter
 
 SELECTION, FILTER, NEW = "selection", "filter", "new"
 _MAX_SHOWN_ERROR = 400
@@ -357,13 +357,13 @@ class ExportDialog(QDialog):
         if not self.is_file():
             self.option_forms[self.destination_name].mark(field)
 
-    def _where(self) -> tuple[str, tuple[object, ...]]:
+    def _selection(self) -> SqlFilter:
         if self.scope_name() == SELECTION:
             ids = self.scope.selected_ids
-            return f"e.id IN ({', '.join('?' * len(ids))})", ids
+            return SqlFilter(f"e.id IN ({', '.join('?' * len(ids))})", tuple(ids))
         if self.scope_name() == FILTER:
-            return self.scope.filter.where, tuple(self.scope.filter.params)
-        return "1", ()
+            return self.scope.filter
+        return MATCH_ALL
 
     # --- Running -----------------------------------------------------------------------------
 
@@ -373,7 +373,7 @@ class ExportDialog(QDialog):
 
     def _job(self) -> Callable[[ExportWorker], tuple[str, bool]] | None:
         """The job to run, or None after showing why the form cannot be used."""
-        where, params = self._where()
+        selection = self._selection()
         if self.is_file():
             text = self.output.text().strip()
             if not text:
@@ -383,7 +383,7 @@ class ExportDialog(QDialog):
             if not output.parent.is_dir():
                 self._show_error(f"The folder {output.parent} does not exist.", None)
                 return None
-            return file_job(self.db_path, self.destination_name, output, where, params)
+            return file_job(self.db_path, self.destination_name, output, selection)
         form = self.option_forms[self.destination_name]
         try:
             exporter = build_exporter(self.destination_name, form.given(), form.table_for_secrets())
@@ -396,7 +396,7 @@ class ExportDialog(QDialog):
             self._show_error(_in_form_words(form, str(exc)), field)
             return None
         hint = _SKIP_HINTS.get(form.destination.name, "")
-        return service_job(self.db_path, exporter, where, params, self.scope_name() != NEW, hint)
+        return service_job(self.db_path, exporter, selection, self.scope_name() != NEW, hint)
 
     def start(self) -> None:
         if self.worker is not None:
