@@ -222,7 +222,7 @@ def histogram(groups: Groups, bins: int) -> tuple[np.ndarray, np.ndarray, bool]:
     counts = groups.pair_count
     if not counts.sum():
         return np.zeros(0), np.zeros(0, dtype=np.int64), False
-    low, high = float(values.min()), float(groups.duration_max[0])
+    low, high = float(np.min(values)), float(groups.duration_max[0])
     log = low > 0 and high / low > 20
     if high <= low:
         edges = np.array([low - 0.5, high + 0.5])

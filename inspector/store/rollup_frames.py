@@ -75,8 +75,8 @@ def _pairs(
     """Sum counts per (code, bin): pairs sorted by code, then bin."""
     if not codes.size:
         return _ints(), _ints(), _ints()
-    low = int(bins.min())
-    width = int(bins.max()) - low + 1
+    low = int(np.min(bins))
+    width = int(np.max(bins)) - low + 1
     combined = codes * width + (bins - low)
     distinct, inverse = np.unique(combined, return_inverse=True)
     summed = np.bincount(inverse, weights=counts, minlength=distinct.size).astype(np.int64)
@@ -99,7 +99,7 @@ def from_exchanges(
     if not ids.size:
         return Frame()
     buckets = (np.floor(started_at / level) * level).astype(np.int64)
-    width = int(keys.max()) + 1
+    width = int(np.max(keys)) + 1
     combined = buckets // level * width + keys
     distinct, codes = np.unique(combined, return_inverse=True)
     codes = codes.astype(np.int64)

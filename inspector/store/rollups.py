@@ -159,7 +159,7 @@ def _merged(frame: Frame) -> Frame:
     """Rows with the same (bucket, key) merged into one."""
     if not len(frame):
         return frame
-    width = int(frame.key.max()) + 1
+    width = int(np.max(frame.key)) + 1
     distinct, codes = np.unique(frame.bucket * width + frame.key, return_inverse=True)
     if distinct.size == len(frame):
         return frame
