@@ -9,6 +9,7 @@ modules import heavy dependencies (mitmproxy, Qt) inside the command body, so th
 # before the modules that attach subcommands to it.
 from inspector.cli import (  # noqa: F401
     capture,  # capture
+    compare,  # compare BASE [HEAD]
     config,  # config check
     demo,  # demo --generate
     export,  # the export group

@@ -57,7 +57,7 @@ def compile_cli_filter(text: str) -> SqlFilter:
 
 
 @contextmanager
-def _read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
+def read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection; a missing file is an error, never created."""
     if not db_path.exists():
         raise InspectorError(
@@ -178,7 +178,7 @@ FILTER_HELP = (
 def requests_command(db_path: Path, filter_text: str, limit: int, as_json: bool) -> None:
     """List captured requests, newest first."""
     selection = Selection(compile_cli_filter(filter_text))
-    with _read_only(db_path) as conn:
+    with read_only(db_path) as conn:
         rows = iter_requests(conn, selection, limit=limit or None)
         if as_json:
             _write_lines(_json_array_lines(rows))
@@ -288,7 +288,7 @@ def _stats_lines(stats: Summary, top: int) -> Iterator[str]:
 def stats_command(db_path: Path, filter_text: str, as_json: bool, top: int) -> None:
     """Counts, latency percentiles, consumers and endpoints of captured requests."""
     selection = Selection(compile_cli_filter(filter_text))
-    with _read_only(db_path) as conn:
+    with read_only(db_path) as conn:
         stats = stats_summary(conn, selection)
     if as_json:
         _write_lines([json.dumps(stats.to_json(), ensure_ascii=False, indent=2)])

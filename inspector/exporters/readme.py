@@ -22,11 +22,11 @@ from urllib.parse import parse_qsl, urljoin
 
 from inspector import __version__
 from inspector.config import key_list_redaction
+from inspector.consumer_names import display_name
 from inspector.exporters.delivery import ServiceExporter
 from inspector.exporters.masking import (
     REDACTED,
     fingerprint,
-    is_fingerprint,
     masked_id,
 )
 from inspector.exporters.transport import HttpRequest
@@ -114,14 +114,8 @@ class ReadmeExporter(ServiceExporter):
     def _group(self, exchange: Exchange) -> dict[str, str] | None:
         consumer = exchange.consumer
         if consumer is not None:
-            label = consumer.label
-            if not label:
-                # An unnamed consumer known only by a fingerprint shows its last 4 characters.
-                if is_fingerprint(consumer.id):
-                    tail = consumer.id.rpartition("?")[2]
-                    label = f"key …{tail}" if tail else "unnamed key"
-                else:
-                    label = consumer.id
+            # A consumer known only by a fingerprint reads as `key …0001 (3kF9aQ)`.
+            label = display_name(consumer.id, consumer.label)
             return {"label": label, "email": consumer.email, "id": masked_id(consumer.id)}
         if self.options.fallback_group == "client-ip" and exchange.client_address:
             ip = exchange.client_address

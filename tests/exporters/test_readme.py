@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from service_support import FakeClock, ScriptedServer, golden, structure_diff
 
 from inspector.config.fingerprint import fingerprint
+from inspector.consumer_names import display_name
 from inspector.exporters.delivery import Deliverer, DeliveryReport, deliver
 from inspector.exporters.readme import ReadmeExporter, ReadmeOptions, exchange_uuid
 from inspector.exporters.transport import HttpxTransport
@@ -173,8 +174,11 @@ def test_a_stored_fingerprint_is_not_masked_twice(
     run(db, server, transport)
     first, second = items(server)
     assert first["group"]["id"] == stored and second["group"]["id"] == short
-    assert first["group"]["label"] == "key …9876"
-    assert second["group"]["label"] == "unnamed key"
+    # Readable and distinct: the tail where there is one, a few hash characters always.
+    assert first["group"]["label"] == display_name(stored)
+    assert first["group"]["label"].startswith("key …9876 (")
+    assert second["group"]["label"] == display_name(short)
+    assert second["group"]["label"].startswith("key ") and "…" not in second["group"]["label"]
 
 
 def test_unknown_consumers_need_a_fallback_grouping(

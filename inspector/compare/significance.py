@@ -1,0 +1,62 @@
+"""Is a change more than noise? Two-sided tests with their normal approximations.
+
+- Error rates: the two-proportion z-test (pooled standard error).
+- Latency: the Mann-Whitney U test, ties averaged and tie-corrected, which compares whole
+  distributions without assuming a shape (response times are skewed, so a t-test would not do).
+
+Both need a few observations a side; below MIN_SAMPLES a change is reported, never called
+significant. The level is 1%: a comparison looks at many endpoints at once, and a CI gate that
+fails on noise gets switched off.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+ALPHA = 0.01
+MIN_SAMPLES = 8
+
+
+def _two_sided_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def proportions_p(errors_a: int, total_a: int, errors_b: int, total_b: int) -> float | None:
+    """p-value that two error rates differ; None when either side is too small to say."""
+    if min(total_a, total_b) < MIN_SAMPLES:
+        return None
+    pooled = (errors_a + errors_b) / (total_a + total_b)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / total_a + 1 / total_b))
+    if spread == 0:
+        return 1.0  # both sides all errors or all successes: nothing differs
+    return _two_sided_p((errors_b / total_b - errors_a / total_a) / spread)
+
+
+def mann_whitney_p(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float | None:
+    """p-value that one side's durations tend to be larger; None when a side is too small."""
+    n_a, n_b = a.size, b.size
+    if min(n_a, n_b) < MIN_SAMPLES:
+        return None
+    values = np.concatenate([a, b])
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(values.size, dtype=np.float64)
+    ranks[order] = np.arange(1, values.size + 1)
+    # Equal durations share the mean of their ranks.
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    ranks = (sums / counts)[inverse]
+    u = float(ranks[:n_a].sum()) - n_a * (n_a + 1) / 2
+    n = n_a + n_b
+    tie_term = float(np.sum(counts.astype(np.float64) ** 3 - counts)) / (n * (n - 1))
+    variance = n_a * n_b / 12 * ((n + 1) - tie_term)
+    if variance <= 0:
+        return 1.0
+    z = (u - n_a * n_b / 2) / math.sqrt(variance)
+    return _two_sided_p(z)
+
+
+def significant(p: float | None) -> bool:
+    return p is not None and p < ALPHA
