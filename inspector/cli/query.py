@@ -15,12 +15,14 @@ from pathlib import Path
 import click
 
 from inspector.cli.app import db_option, main
+from inspector.cli.db_errors import DamagedValueError, reading
 from inspector.errors import InspectorError
 from inspector.store import open_db
 from inspector.store.filters import FilterError, SqlFilter, compile_filter
 from inspector.store.queries import compute_stats, count_requests, iter_requests
 from inspector.units import duration_text, size_text
 
+_SQLITE_MAX_INTEGER = 2**63 - 1
 _SHOWN_WIDTH = 100  # the filter echoed under an error is clipped around the fault to this width
 
 
@@ -61,11 +63,8 @@ def _read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
         )
     conn = open_db(db_path, readonly=True)
     try:
-        yield conn
-    except sqlite3.OperationalError as exc:  # e.g. locked longer than the busy timeout
-        failure = InspectorError(f"Reading {db_path} failed: {exc}.")
-        failure.exit_code = 1
-        raise failure from exc
+        with reading(db_path):
+            yield conn
     finally:
         conn.close()
 
@@ -111,7 +110,16 @@ def _consumer_name(consumer: object) -> str:
 
 
 def _local_time(epoch_s: float) -> str:
-    return dt.datetime.fromtimestamp(epoch_s).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return dt.datetime.fromtimestamp(epoch_s).strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, OverflowError, OSError):
+        pass
+    # Near the ends of the calendar (an imported year 1) local time may not exist: show UTC.
+    try:
+        utc = dt.datetime.fromtimestamp(epoch_s, dt.UTC)
+        return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S}Z"
+    except (ValueError, OverflowError, OSError):
+        return f"{epoch_s:.0f} s"  # beyond any calendar: only damage stores such a time
 
 
 _TABLE = "{:<19}  {:<7}  {:>6}  {:>9}  {:>9}  {:<24}  {}"
@@ -132,6 +140,11 @@ def _table_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
         )
 
 
+def _unexpected_value(value: object) -> object:
+    # Our columns hold text and numbers; anything else (bytes in a text column) is damage.
+    raise DamagedValueError(f"a {type(value).__name__} value where text or a number belongs")
+
+
 def _json_array_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
     """A JSON array written one element per line, so millions of rows stream."""
     yield "["
@@ -139,7 +152,7 @@ def _json_array_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
     for row in rows:
         if pending is not None:
             yield f"  {pending},"
-        pending = json.dumps(row, ensure_ascii=False)
+        pending = json.dumps(row, ensure_ascii=False, default=_unexpected_value)
     if pending is not None:
         yield f"  {pending}"
     yield "]"
@@ -173,6 +186,7 @@ FILTER_HELP = (
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def requests_command(db_path: Path, filter_text: str, limit: int, as_json: bool) -> None:
     """List captured requests, newest first."""
+    limit = min(limit, _SQLITE_MAX_INTEGER)  # SQLite cannot take more; nothing holds more rows
     flt = compile_cli_filter(filter_text)
     with _read_only(db_path) as conn:
         rows = iter_requests(conn, flt, limit=limit or None)
@@ -281,7 +295,7 @@ def stats_command(db_path: Path, filter_text: str, as_json: bool, top: int) -> N
     with _read_only(db_path) as conn:
         stats = compute_stats(conn, flt)
     if as_json:
-        _write_lines([json.dumps(stats, ensure_ascii=False, indent=2)])
+        _write_lines([json.dumps(stats, ensure_ascii=False, indent=2, default=_unexpected_value)])
         return
     if not stats["requests"]:
         what = "match the filter" if filter_text.strip() else "have been captured yet"
