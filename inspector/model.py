@@ -58,6 +58,9 @@ class Body:
     wire_size: int = 0
     truncated: bool = False
     content_type: str = ""
+    # Decoding was given up as a compression bomb (see capture.bodies.BOMB_RATIO): `content` is
+    # the decoded start and `size` a lower bound of the decoded size.
+    decoding_stopped: bool = False
 
     @property
     def media_type(self) -> str:

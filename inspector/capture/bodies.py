@@ -3,6 +3,12 @@
 A body is fed in chunks as it crosses the proxy, so a huge or endless stream costs at most
 `max_bytes` of memory per direction while its real sizes are still counted. A body whose
 content-encoding is wrong or unknown is kept as the raw bytes that crossed the wire.
+
+Decoding runs on the proxy's event loop, so its cost is bounded per step, not per body: every
+decoder hands out at most 64 KiB per call, input goes in 64 KiB slices, and once the decoded body
+is past `max_bytes` it is only decoded on (to count its real size) while it stays within
+`BOMB_RATIO` times the compressed bytes fed so far. A body beyond that ratio is a compression
+bomb: decoding stops, and the Body says so (`decoding_stopped`, `size` a lower bound).
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator
 
-import brotli
+# Brotli's own binding (1.1, which mitmproxy 11 pins) cannot bound its output: a few hundred bytes
+# of input may come out as gigabytes in one call. brotlicffi 1.2 can (`output_buffer_limit`).
+import brotlicffi
 
 # One zstd API on every supported Python: the standard library's from 3.14 (PEP 784), its
 # backport before. mitmproxy 11 brought `zstandard` and 12.3 dropped it, so we rely on neither.
@@ -22,9 +30,13 @@ else:
 
 from inspector.model import Body
 
-# Decoders hand out at most this much output per step, so a compression bomb is counted in
-# bounded memory instead of being inflated whole.
+# Decoders hand out at most this much output per step, and take input in slices of this size, so
+# a compression bomb costs one step of work, not the gigabytes it would inflate to.
 _STEP_BYTES = 64 * 1024
+# Real-world bodies compress 3:1 to 30:1 (very repetitive JSON rarely beyond 50:1); a gzip bomb of
+# zeros is 1000:1, brotli and zstd ones far more. Past max_bytes, a body decoding to more than this
+# many times its compressed size is not decoded further.
+BOMB_RATIO = 100
 
 
 class _Undecodable(Exception):
@@ -80,18 +92,26 @@ class _ZlibDecoder:
 
 
 class _BrotliDecoder:
+    """brotli, in bounded steps (brotlicffi's output_buffer_limit)."""
+
     def __init__(self) -> None:
-        self._decoder = brotli.Decompressor()
+        self._decoder = brotlicffi.Decompressor()
         self._seen_input = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         self._seen_input = True
         try:
-            out = self._decoder.process(data)
-        except brotli.error as exc:
+            while True:
+                if self._decoder.is_finished():
+                    return  # anything after the end of the stream is ignored
+                out = self._decoder.process(data, output_buffer_limit=_STEP_BYTES)
+                data = b""
+                if out:
+                    yield out
+                if self._decoder.can_accept_more_data():
+                    return
+        except brotlicffi.error as exc:
             raise _Undecodable(str(exc)) from exc
-        if out:
-            yield out
 
     def end(self) -> Iterator[bytes]:
         if self._seen_input and not self._decoder.is_finished():
@@ -172,12 +192,20 @@ class BodyRecorder:
         self._raw = bytearray()
         self._decoded = bytearray()
         self._error: str | None = None
+        # Compressed bytes handed to the decoders so far: the ratio's denominator.
+        self._fed = 0
+        self._stopped = False
         try:
             self._decoders = _chain(content_encoding)
         except _Undecodable as exc:
             self._decoders = []
             self._error = str(exc)
         self._finished: Body | None = None
+
+    @property
+    def decoding_stopped(self) -> bool:
+        """True when decoding was given up as a compression bomb; `size` is then a lower bound."""
+        return self._stopped
 
     @property
     def decoding_error(self) -> str | None:
@@ -194,12 +222,25 @@ class BodyRecorder:
             return
         self.wire_size += len(chunk)
         self._keep(self._raw, chunk)
-        if not self._decoders or self._error is not None:
-            return
+        view = memoryview(chunk)
+        for start in range(0, len(chunk), _STEP_BYTES):
+            if not self._decoders or self._error is not None or self._stopped:
+                return
+            piece = bytes(view[start : start + _STEP_BYTES])
+            self._fed += len(piece)
+            self._decode(self._run(piece, 0))
+
+    def _decode(self, pieces: Iterator[bytes]) -> None:
+        """Count and keep decoded pieces; stop pulling them (no more work) at a bomb's ratio."""
         try:
-            for piece in self._run(chunk, 0):
+            for piece in pieces:
                 self.decoded_size += len(piece)
                 self._keep(self._decoded, piece)
+                if self.decoded_size > self.max_bytes and (
+                    self.decoded_size > BOMB_RATIO * self._fed
+                ):
+                    self._stopped = True
+                    return
         except _Undecodable as exc:
             self._error = str(exc)
 
@@ -224,13 +265,8 @@ class BodyRecorder:
     def finish(self) -> Body:
         if self._finished is not None:
             return self._finished
-        if self._decoders and self._error is None:
-            try:
-                for piece in self._end(0):
-                    self.decoded_size += len(piece)
-                    self._keep(self._decoded, piece)
-            except _Undecodable as exc:
-                self._error = str(exc)
+        if self._decoders and self._error is None and not self._stopped:
+            self._decode(self._end(0))
         if self._decoders and self._error is None:
             content, size = bytes(self._decoded), self.decoded_size
         else:
@@ -241,6 +277,7 @@ class BodyRecorder:
             wire_size=self.wire_size,
             truncated=size > len(content),
             content_type=self.content_type,
+            decoding_stopped=self._stopped,
         )
         return self._finished
 

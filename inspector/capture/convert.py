@@ -22,8 +22,34 @@ def _text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _headers(headers: http.Headers) -> Headers:
-    return tuple((_text(name), _text(value)) for name, value in headers.fields)
+def _headers(headers: http.Headers, max_bytes: int) -> Headers:
+    """The header block as text, capped like a body at `max_bytes` (names and values counted).
+
+    A server or client may send megabytes of headers; past the cap the value being stored is cut
+    and ends with a note of how much was left out, and later headers are left out the same way.
+    """
+    fields = headers.fields
+    total = sum(len(name) + len(value) for name, value in fields)
+    if total <= max_bytes:
+        return tuple((_text(name), _text(value)) for name, value in fields)
+    kept: list[tuple[str, str]] = []
+    room = max_bytes
+    for index, (name, value) in enumerate(fields):
+        if len(name) + len(value) <= room:
+            kept.append((_text(name), _text(value)))
+            room -= len(name) + len(value)
+            continue
+        left_out = total - (max_bytes - room)
+        dropped = len(fields) - index - 1
+        note = f"… [header block cut at {max_bytes:,} bytes: {left_out:,} bytes"
+        note += f" and {dropped:,} more headers not stored]" if dropped else " not stored]"
+        # Even a name may be huge. Cut bytes may end inside a UTF-8 character: _text falls back
+        # to Latin-1 for those.
+        cut_name = name[:room]
+        cut_value = value[: max(0, room - len(cut_name))]
+        kept.append((_text(cut_name), _text(cut_value) + note))
+        break
+    return tuple(kept)
 
 
 def _first(headers: Headers, lowercase_name: str) -> str:
@@ -106,8 +132,8 @@ def flow_to_exchange(flow: http.HTTPFlow, *, max_body_bytes: int) -> Exchange:
     if flow.websocket is not None:
         websocket_messages = len(flow.websocket.messages)
         websocket_bytes = sum(len(message.content) for message in flow.websocket.messages)
-    request_headers = _headers(request.headers)
-    response_headers = _headers(response.headers) if response is not None else ()
+    request_headers = _headers(request.headers, max_body_bytes)
+    response_headers = _headers(response.headers, max_body_bytes) if response is not None else ()
     return Exchange(
         started_at=started_at,
         method=_text(request.data.method),

@@ -15,6 +15,7 @@ from typing import TextIO
 import click
 
 from inspector.cli.app import db_option
+from inspector.cli.db_errors import reading
 from inspector.cli.export import export_group
 from inspector.exporters.files import ExportFileError, replacing_file
 from inspector.model import Exchange
@@ -78,10 +79,11 @@ def _run(
 
     conn = open_db(db_path, readonly=True)
     try:
-        total, rows = _selected(conn, filter_text)
         started = time.perf_counter()
         try:
-            with _output(output) as out:
+            # A damaged database fails the export before the file is renamed into place.
+            with reading(db_path), _output(output) as out:
+                total, rows = _selected(conn, filter_text)
                 written = write(out, _with_progress(rows, total, f"Writing {kind}"))
         except BrokenPipeError:
             # `inspector export ndjson -o - | head` is fine: the reader had enough. Point stdout at

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.app import db_option, main
+from inspector.cli.db_errors import DamagedValueError, reading
 from inspector.errors import InspectorError
 from inspector.store import open_db
 from inspector.store.answers import ConsumerStats, Summary
@@ -26,6 +27,7 @@ from inspector.store.query_base import iso_utc
 from inspector.store.selection import Selection
 from inspector.units import duration_text, size_text
 
+_SQLITE_MAX_INTEGER = 2**63 - 1
 _SHOWN_WIDTH = 100  # the filter echoed under an error is clipped around the fault to this width
 
 
@@ -66,11 +68,8 @@ def read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
         )
     conn = open_db(db_path, readonly=True)
     try:
-        yield conn
-    except sqlite3.OperationalError as exc:  # e.g. locked longer than the busy timeout
-        failure = InspectorError(f"Reading {db_path} failed: {exc}.")
-        failure.exit_code = 1
-        raise failure from exc
+        with reading(db_path):
+            yield conn
     finally:
         conn.close()
 
@@ -116,7 +115,16 @@ def _consumer_name(consumer: RequestConsumer | ConsumerStats | None) -> str:
 
 
 def _local_time(epoch_s: float) -> str:
-    return dt.datetime.fromtimestamp(epoch_s).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return dt.datetime.fromtimestamp(epoch_s).strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, OverflowError, OSError):
+        pass
+    # Near the ends of the calendar (an imported year 1) local time may not exist: show UTC.
+    try:
+        utc = dt.datetime.fromtimestamp(epoch_s, dt.UTC)
+        return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S}Z"
+    except (ValueError, OverflowError, OSError):
+        return f"{epoch_s:.0f} s"  # beyond any calendar: only damage stores such a time
 
 
 _TABLE = "{:<19}  {:<7}  {:>6}  {:>9}  {:>9}  {:<24}  {}"
@@ -136,6 +144,11 @@ def _table_lines(rows: Iterable[RequestRecord]) -> Iterator[str]:
         )
 
 
+def _unexpected_value(value: object) -> object:
+    # Our columns hold text and numbers; anything else (bytes in a text column) is damage.
+    raise DamagedValueError(f"a {type(value).__name__} value where text or a number belongs")
+
+
 def _json_array_lines(rows: Iterable[RequestRecord]) -> Iterator[str]:
     """A JSON array written one element per line, so millions of rows stream."""
     yield "["
@@ -143,7 +156,7 @@ def _json_array_lines(rows: Iterable[RequestRecord]) -> Iterator[str]:
     for row in rows:
         if pending is not None:
             yield f"  {pending},"
-        pending = json.dumps(row.to_json(), ensure_ascii=False)
+        pending = json.dumps(row.to_json(), ensure_ascii=False, default=_unexpected_value)
     if pending is not None:
         yield f"  {pending}"
     yield "]"
@@ -177,6 +190,7 @@ FILTER_HELP = (
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def requests_command(db_path: Path, filter_text: str, limit: int, as_json: bool) -> None:
     """List captured requests, newest first."""
+    limit = min(limit, _SQLITE_MAX_INTEGER)  # SQLite cannot take more; nothing holds more rows
     selection = Selection(compile_cli_filter(filter_text))
     with read_only(db_path) as conn:
         rows = iter_requests(conn, selection, limit=limit or None)
@@ -291,7 +305,9 @@ def stats_command(db_path: Path, filter_text: str, as_json: bool, top: int) -> N
     with read_only(db_path) as conn:
         stats = stats_summary(conn, selection)
     if as_json:
-        _write_lines([json.dumps(stats.to_json(), ensure_ascii=False, indent=2)])
+        _write_lines(
+            [json.dumps(stats.to_json(), ensure_ascii=False, indent=2, default=_unexpected_value)]
+        )
         return
     if not stats.requests:
         what = "match the filter" if filter_text.strip() else "have been captured yet"

@@ -14,10 +14,30 @@ from inspector.config.schema import build_config
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
+def _deep_line(text: str, depth: int = 100) -> int | None:
+    """The line where brackets first nest `depth` deep (quotes ignored: a hint, not a parse)."""
+    level = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            level += 1
+            if level >= depth:
+                return text.count("\n", 0, index) + 1
+        elif char in "]}":
+            level = max(0, level - 1)
+    return None
+
+
 def parse_config(text: str, path: Path | None = None) -> Config:
     """A Config from TOML text; `path` names the file in errors and anchors relative paths."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: thousands deep exhaust it.
+        raise ConfigError(
+            "invalid TOML: arrays or inline tables nested too deeply",
+            file=path,
+            line=_deep_line(text),
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)

@@ -191,8 +191,26 @@ def _group_sql(terms: list[_Term]) -> Compiled:
             parts.append((f"NOT ifnull(({term.sql}), 0)", term.params))
         else:
             parts.append((term.sql, term.params))
-    sql = " AND ".join(f"({part[0]})" for part in parts) if len(parts) > 1 else parts[0][0]
-    return sql, tuple(p for part in parts for p in part[1])
+    return _balanced(parts, "AND")
+
+
+def _balanced(parts: list[Compiled], operator: str) -> Compiled:
+    """parts joined by AND or OR as a balanced tree, parenthesised.
+
+    SQLite parses `a OR b OR c ...` into a chain as deep as it is long and refuses one deeper
+    than 1,000 ("Expression tree is too large"); halves nest only log2(n) deep, so a filter of
+    thousands of terms still runs.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    left, right = _balanced(parts[:middle], operator), _balanced(parts[middle:], operator)
+    return f"({left[0]}) {operator} ({right[0]})", left[1] + right[1]
+
+
+# Deeper than any filter a person writes, shallow enough for Python's recursion and SQLite's
+# expression depth limit (each level costs SQLite about three).
+MAX_NESTING = 100
 
 
 class _Parser:
@@ -202,6 +220,7 @@ class _Parser:
         self.items = items
         self.now = now
         self.index = 0
+        self.depth = 0
 
     def peek(self) -> Token | None:
         return self.items[self.index] if self.index < len(self.items) else None
@@ -218,7 +237,15 @@ class _Parser:
                 groups.append([])
                 last_or = token
             elif token.kind == "open":
+                self.depth += 1
+                if self.depth > MAX_NESTING:
+                    raise FilterError(
+                        f"Parentheses nest too deeply at position {token.position} "
+                        f"(at most {MAX_NESTING} levels)",
+                        token.position,
+                    )
                 inner = self.expression(token)
+                self.depth -= 1
                 if inner is None:
                     raise FilterError(
                         f"Empty parentheses at position {token.position}", token.position
@@ -238,11 +265,7 @@ class _Parser:
             if last_or is not None:
                 raise _dangling_or(last_or)
             return None
-        compiled = [_group_sql(group) for group in groups]
-        if len(compiled) == 1:
-            return compiled[0]
-        sql = " OR ".join(f"({part[0]})" for part in compiled)
-        return sql, tuple(p for part in compiled for p in part[1])
+        return _balanced([_group_sql(group) for group in groups], "OR")
 
 
 def _dangling_or(token: Token) -> FilterError:

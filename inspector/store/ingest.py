@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from inspector.endpoints import endpoint_template
-from inspector.model import Consumer, Exchange, Headers
+from inspector.model import Body, Consumer, Exchange, Headers
 from inspector.store import rollups
 
 _EXCHANGE_COLUMNS = (
@@ -105,6 +105,14 @@ def _new_exchanges(conn: sqlite3.Connection, exchanges: Sequence[Exchange]) -> l
     return fresh
 
 
+def _truncated(body: Body) -> int:
+    """The *_truncated column: 0 whole, 1 cut (size exact), 2 decoding stopped (size at least).
+
+    One column with a third value rather than a schema change: older readers see "truncated".
+    """
+    return 2 if body.decoding_stopped else int(body.truncated)
+
+
 def _exchange_row(exchange: Exchange, row_id: int, consumer_id: int | None) -> tuple[object, ...]:
     req, resp = exchange.request_body, exchange.response_body
     return (
@@ -114,7 +122,7 @@ def _exchange_row(exchange: Exchange, row_id: int, consumer_id: int | None) -> t
         exchange.http_version, exchange.status, exchange.reason, exchange.error,
         exchange.client_address, exchange.client_port, exchange.server_address,
         exchange.server_port, req.size, resp.size, req.wire_size, resp.wire_size,
-        int(req.truncated), int(resp.truncated), req.content_type, resp.content_type,
+        _truncated(req), _truncated(resp), req.content_type, resp.content_type,
         exchange.user_agent, consumer_id, exchange.websocket_messages, exchange.websocket_bytes,
     )  # fmt: skip
 

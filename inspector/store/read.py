@@ -54,11 +54,13 @@ def _exchange(row: Any) -> tuple[int, Exchange]:
         request_body=Body(
             content=bytes(request_body or b""), size=request_bytes,
             wire_size=request_wire_bytes, truncated=bool(request_truncated),
+            decoding_stopped=request_truncated == 2,
             content_type=request_content_type,
         ),
         response_body=Body(
             content=bytes(response_body or b""), size=response_bytes,
             wire_size=response_wire_bytes, truncated=bool(response_truncated),
+            decoding_stopped=response_truncated == 2,
             content_type=response_content_type,
         ),
         websocket_messages=websocket_messages, websocket_bytes=websocket_bytes, consumer=consumer,

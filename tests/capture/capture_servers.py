@@ -168,10 +168,18 @@ class UpstreamHandler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         compressor = zlib.compressobj(wbits=31)
-        line = b"0123456789abcdef" * 4 + b"\n"
-        remaining = size
+        # Log-like lines that differ, so the body compresses as real text does (about 3:1),
+        # not as one repeated line would (1000:1, which capture treats as a compression bomb).
+        # Letters only: long digit runs could pass for card numbers, which redaction masks.
+        letters = bytes.maketrans(b"0123456789", b"ghijklmnop")
+        text = b"".join(
+            b"line %s\n" % hashlib.sha256(b"%d" % i).hexdigest().encode().translate(letters)
+            for i in range(1200)
+        )
+        remaining, offset = size, 0
         while remaining:
-            part = (line * 1024)[: min(remaining, 65 * 1024)]
+            part = text[offset : offset + min(remaining, 65 * 1024)]
+            offset = (offset + len(part)) % len(text)
             remaining -= len(part)
             out = compressor.compress(part)
             if out:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import random
 import tracemalloc
 import zlib
 
 import brotli
 import pytest
 
-from inspector.capture.bodies import BodyRecorder, record_body, zstd
+from inspector.capture.bodies import BOMB_RATIO, BodyRecorder, record_body, zstd
 
 pytestmark = pytest.mark.capture
 
@@ -97,22 +98,56 @@ def _zeros_compressed(encoding: str, mebibytes: int) -> bytes:
         compressor = zstd.ZstdCompressor(level=19)
         parts = [compressor.compress(block) for _ in range(mebibytes)]
         return b"".join(parts) + compressor.flush()
+    if encoding == "br":
+        packer = brotli.Compressor(quality=5)
+        return b"".join(packer.process(block) for _ in range(mebibytes)) + packer.finish()
     gzipper = zlib.compressobj(level=9, wbits=31)
     return b"".join(gzipper.compress(block) for _ in range(mebibytes)) + gzipper.flush()
 
 
-@pytest.mark.parametrize("encoding", ["gzip", "zstd"])
-def test_a_compression_bomb_is_counted_in_bounded_memory(encoding: str) -> None:
+@pytest.mark.parametrize("encoding", ["gzip", "zstd", "br"])
+@pytest.mark.parametrize("chunk", [1400, 1 << 30], ids=["streamed", "buffered"])
+def test_a_compression_bomb_stops_decoding_after_bounded_work(encoding: str, chunk: int) -> None:
     decoded_size = 64 * 1024 * 1024
     wire = _zeros_compressed(encoding, 64)
     tracemalloc.start()
     try:
-        body = _fed(encoding, wire, max_bytes=4096, chunk=len(wire)).finish()
+        recorder = _fed(encoding, wire, max_bytes=4096, chunk=chunk)
+        body = recorder.finish()
         _, peak_bytes = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert body.size == decoded_size and body.content == bytes(4096) and body.truncated
-    assert peak_bytes < 4 * 1024 * 1024  # not the 64 MiB it inflates to
+    assert body.content == bytes(4096) and body.truncated and body.decoding_stopped
+    assert recorder.decoding_stopped and recorder.decoding_error is None
+    # Stopped at the bomb ratio of the first slice of input, far short of the 64 MiB.
+    assert 4096 < body.size <= BOMB_RATIO * 64 * 1024 + 64 * 1024 < decoded_size
+    assert body.wire_size == len(wire)
+    assert peak_bytes < 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "zstd", "br"])
+def test_a_large_body_at_a_real_world_ratio_is_counted_exactly_past_the_cap(
+    encoding: str,
+) -> None:
+    # JSON records as APIs send them (3:1 to 10:1): cut at the cap, real size still counted.
+    rng = random.Random(13)
+    text = b"".join(
+        b'{"id": %d, "name": "user %x", "score": %d, "active": true}\n'
+        % (i, rng.getrandbits(32), rng.randrange(1000))
+        for i in range(40_000)
+    )
+    wire = brotli.compress(text, quality=5) if encoding == "br" else ENCODE[encoding](text)
+    assert len(text) / len(wire) < BOMB_RATIO
+    body = _fed(encoding, wire, max_bytes=1000, chunk=16 * 1024).finish()
+    assert body.content == text[:1000] and body.truncated and not body.decoding_stopped
+    assert body.size == len(text)
+
+
+def test_a_small_bomb_within_the_cap_is_kept_whole() -> None:
+    # The ratio only matters past max_bytes: 1 MiB of zeros from 1 KiB is still a small body.
+    wire = _zeros_compressed("gzip", 1)
+    body = record_body(wire, content_encoding="gzip", content_type="", max_bytes=1 << 20)
+    assert body.content == bytes(1 << 20) and not body.truncated and not body.decoding_stopped
 
 
 @pytest.mark.parametrize(

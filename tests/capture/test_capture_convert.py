@@ -110,3 +110,25 @@ def test_websocket_flows_count_messages_and_bytes() -> None:
 
     assert exchange.websocket_messages == len(messages) > 0
     assert exchange.websocket_bytes == sum(len(message.content) for message in messages)
+
+
+def test_a_huge_header_block_is_cut_at_the_cap_and_says_so() -> None:
+    flow = tflow.tflow(resp=True)
+    flow.response.headers["X-Small"] = "kept"
+    flow.response.headers["X-Huge"] = "h" * 5000
+    flow.response.headers["X-After"] = "left out"
+    exchange = flow_to_exchange(flow, max_body_bytes=1000)
+    headers = exchange.response_headers
+    assert sum(len(name) + len(value.split("…")[0]) for name, value in headers) <= 1000
+    assert ("X-Small", "kept") in headers
+    name, value = headers[-1]
+    assert name == "X-Huge" and value.startswith("hhh")
+    assert "header block cut at 1,000 bytes" in value and "1 more headers not stored" in value
+    assert "X-After" not in dict(headers)
+
+
+def test_a_huge_header_name_is_cut_too() -> None:
+    flow = tflow.tflow(resp=True)
+    flow.request.headers["X-" + "n" * 5000] = "v"
+    (name, value) = flow_to_exchange(flow, max_body_bytes=100).request_headers[-1]
+    assert len(name) <= 100 and "not stored" in value

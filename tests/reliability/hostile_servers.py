@@ -31,6 +31,38 @@ def gzip_bomb() -> bytes:
     return bytes(out + packer.flush())
 
 
+# The stalling bombs of issue 13: 10 MB of gzip that inflates to 10 GiB (many copies of one
+# member: a valid gzip body), and one of 1 MiB (buffered whole by the proxy) inflating to 1 GiB.
+GIANT_BOMB_MEMBER_DECODED_BYTES = 64 * 1024 * 1024
+GIANT_BOMB_MEMBERS = 160
+SMALL_BOMB_MEMBERS = 16
+HEADER_BOMB_BYTES = 16 * 1024 * 1024
+
+
+@cache
+def gzip_member(decoded_bytes: int = GIANT_BOMB_MEMBER_DECODED_BYTES) -> bytes:
+    """One gzip member of `decoded_bytes` zeros (built once, in bounded memory)."""
+    packer = zlib.compressobj(9, wbits=31)
+    block = b"\0" * (1024 * 1024)
+    out = bytearray()
+    for _ in range(decoded_bytes // len(block)):
+        out += packer.compress(block)
+    return bytes(out + packer.flush())
+
+
+@cache
+def zstd_bomb() -> bytes:
+    """Just under 1 MiB of zstd frames (each 64 MiB of zeros): about 32 GiB decoded."""
+    from inspector.capture.bodies import zstd
+
+    frame = zstd.compress(bytes(GIANT_BOMB_MEMBER_DECODED_BYTES), level=3)
+    return frame * ((1024 * 1024) // len(frame))
+
+
+def _encoded(encoding: str) -> list[tuple[str, str]]:
+    return [("Content-Type", "application/json"), ("Content-Encoding", encoding)]
+
+
 class HostileHandler(BaseHTTPRequestHandler):
     """Routes by last path segment, like the capture suite's upstream."""
 
@@ -70,6 +102,14 @@ class HostileHandler(BaseHTTPRequestHandler):
             self._huge(100 * 1024 * 1024)
         elif route == "bomb":
             self._send(gzip_bomb(), [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")])
+        elif route in ("giant-bomb", "small-bomb"):
+            members = GIANT_BOMB_MEMBERS if route == "giant-bomb" else SMALL_BOMB_MEMBERS
+            self._send(gzip_member() * members, _encoded("gzip"))
+        elif route == "zstd-bomb":
+            self._send(zstd_bomb(), _encoded("zstd"))
+        elif route == "header-bomb":
+            self._send(b"{}", [("Content-Type", "application/json"),
+                               ("X-Bomb", "b" * HEADER_BOMB_BYTES)])  # fmt: skip
         elif route == "bad-utf8":
             self._send(INVALID_UTF8, [("Content-Type", "application/json; charset=utf-8")])
         elif route == "lying-encoding":
