@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import brotli
+import brotlicffi
 import h2.config
 import h2.connection
 import h2.events
@@ -41,7 +41,7 @@ PAYLOAD = json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(30
 ENCODERS = {
     "gzip": lambda data: gzip.compress(data, mtime=0),
     "deflate": zlib.compress,
-    "br": brotli.compress,
+    "br": brotlicffi.compress,
     "zstd": lambda data: zstd.compress(data),
 }
 BINARY = bytes(range(256)) * 4
