@@ -8,6 +8,7 @@ import click
 
 from inspector.cli.app import db_option, main
 from inspector.errors import InspectorError
+from inspector.proxy_modes import mode_problem
 
 
 class _CaptureDataLost(InspectorError):
@@ -41,6 +42,14 @@ def _listen_callback(
         raise click.BadParameter(str(exc)) from None
 
 
+def mode_callback(value: str | None) -> str | None:
+    """Refuse a mode that would silently mean something else (reverse:HOST:PORT is HTTPS)."""
+    problem = mode_problem(value) if value else None
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
+
+
 def _set_callback(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -64,6 +73,7 @@ def _set_callback(
 @click.option(
     "--mode",
     metavar="MODE",
+    callback=lambda ctx, param, value: mode_callback(value),
     help="mitmproxy proxy mode: regular (default), reverse:URL, upstream:URL, socks5, ...",
 )
 @click.option(

@@ -103,6 +103,7 @@ def _run(
 
 _filter_option = click.option(
     "--filter",
+    "-f",
     "filter_text",
     default="",
     metavar="EXPR",

@@ -154,25 +154,43 @@ def _make_command(destination: Destination) -> click.Command:
         command = _click_option(spec)(command)
     common = [
         db_option,
-        click.option("--filter", "filter_text", default="", help="Filter expression."),
         click.option(
-            "--all", "resend_all", is_flag=True,
+            "--filter",
+            "-f",
+            "filter_text",
+            default="",
+            metavar="EXPR",
+            help="Export only the exchanges this filter selects.",
+        ),
+        click.option(
+            "--all",
+            "resend_all",
+            is_flag=True,
             help="Ignore the cursor: send everything the filter selects again.",
         ),
         click.option(
-            "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-            default=None, help="Configuration file with an [export.NAME] table.",
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Configuration file with an [export.NAME] table.",
         ),
         click.option(
-            "--max-attempts", type=click.IntRange(min=1), default=10, show_default=True,
+            "--max-attempts",
+            type=click.IntRange(min=1),
+            default=10,
+            show_default=True,
             help="Tries per request before the run stops.",
         ),
         click.option(
-            "--max-retry-time", type=click.FloatRange(min=0), default=300.0, show_default=True,
+            "--max-retry-time",
+            type=click.FloatRange(min=0),
+            default=300.0,
+            show_default=True,
             help="Seconds one request may spend retrying before the run stops.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
-    ]  # fmt: skip
+    ]
     for decorator in reversed(common):
         command = decorator(command)
     return export_group.command(destination.name)(command)  # type: ignore[no-any-return]

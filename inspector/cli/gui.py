@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.app import db_option, main
+from inspector.cli.capture import mode_callback
 from inspector.errors import InspectorError
 from inspector.paths import default_config_path
 
@@ -49,6 +50,7 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
     "--mode",
     default="regular",
     show_default=True,
+    callback=lambda ctx, param, value: mode_callback(value),
     help="mitmproxy mode: regular, reverse:URL, upstream:URL, socks5, ...",
 )
 @click.option(

@@ -37,18 +37,21 @@ def sections(address: str, confdir: Path, mode: str = "regular") -> list[Section
     result = [
         Section(
             "Shell",
-            "Set these in the shell that starts your client. Most HTTP libraries and tools "
-            f"read them. {localhost_note}",
+            "Set these in the shell that starts your client (curl reads only the lower-case "
+            "http_proxy for plain HTTP, so both spellings are set), or skip all of it with "
+            f"`inspector run -- COMMAND`. {localhost_note}",
             (
                 Snippet(
                     "bash / zsh",
-                    f"export HTTP_PROXY={proxy}\nexport HTTPS_PROXY={proxy}\n"
+                    f"export HTTP_PROXY={proxy} http_proxy={proxy}\n"
+                    f"export HTTPS_PROXY={proxy} https_proxy={proxy}\n"
                     f"export SSL_CERT_FILE={ca}\nexport REQUESTS_CA_BUNDLE={ca}\n"
                     f"export NODE_EXTRA_CA_CERTS={ca}",
                 ),
                 Snippet(
                     "fish",
-                    f"set -x HTTP_PROXY {proxy}\nset -x HTTPS_PROXY {proxy}\n"
+                    f"set -x HTTP_PROXY {proxy}; set -x http_proxy {proxy}\n"
+                    f"set -x HTTPS_PROXY {proxy}; set -x https_proxy {proxy}\n"
                     f"set -x SSL_CERT_FILE {ca}",
                 ),
                 Snippet(
@@ -148,4 +151,17 @@ def sections(address: str, confdir: Path, mode: str = "regular") -> list[Section
             ),
         ),
     ]
+    if reverse_target:
+        # In front of one API, clients only change their base URL: proxy settings and the CA
+        # snippets would send them the wrong way.
+        return [Section(
+            "Reverse proxy",
+            f"The proxy stands in front of {reverse_target}: point your client's base URL at "
+            "the proxy instead, with no proxy settings and no certificate.",
+            (
+                Snippet("base URL", f"http://{address}"),
+                Snippet("curl", f"curl http://{address}/users"),
+                Snippet("environment of many SDKs", f"export API_BASE_URL=http://{address}"),
+            ),
+        )]  # fmt: skip
     return result

@@ -40,6 +40,7 @@ from inspector.gui.workers import QueryRunner
 from inspector.model import Exchange
 from inspector.openapi import OpenApiSpec
 from inspector.paths import default_config_path
+from inspector.proxy_modes import mode_problem
 from inspector.store import DatabaseError, file_identity, load_exchange, open_db
 from inspector.store.filters import MATCH_ALL, SqlFilter
 
@@ -178,9 +179,11 @@ class MainWindow(QMainWindow):
             "Connect a client", lambda: self.show_connect(), None,
             "How to send a client's traffic through the proxy",
         )  # fmt: skip
+        # triggered(bool) would land in `confirm`: Clear must always ask.
         self.clear_action = self._action(
-            "Clear", self.clear_capture, None, "Start over with a new, empty capture database"
-        )
+            "Clear…", lambda: self.clear_capture(), None,
+            "Delete every captured request and start a new, empty capture database (asks first)",
+        )  # fmt: skip
         self.open_action = self._action(
             "Open database…", self.open_database_dialog, QKeySequence.StandardKey.Open,
             "Browse another capture database, read-only",
@@ -213,7 +216,7 @@ class MainWindow(QMainWindow):
         self.capture_bar.apply_requested.connect(self.apply_capture_settings)
         add_toolbar(self, self.capture_bar, [
             self.start_action, self.stop_action, self.restart_action, None,
-            self.connect_action, self.follow_action, self.clear_action, self.open_action,
+            self.connect_action, self.follow_action, self.open_action, None, self.clear_action,
         ])  # fmt: skip
         add_menus(self, [
             ("&File", [self.open_action, self.live_action, self.export_action, self.clear_action,
@@ -414,6 +417,10 @@ class MainWindow(QMainWindow):
 
     def apply_capture_settings(self, listen: str, mode: str) -> None:
         if self.capture is None:
+            return
+        problem = mode_problem(mode) if mode else None
+        if problem is not None:
+            QMessageBox.warning(self, "Proxy mode", problem.replace("--mode ", "The mode ", 1))
             return
         settings = self.capture.settings.with_changes(listen=listen or "127.0.0.1:8080",
                                                       mode=mode or "regular")  # fmt: skip

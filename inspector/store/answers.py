@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from inspector.consumer_names import display_name
 from inspector.store.query_base import iso_utc
 
 
@@ -52,7 +53,8 @@ class ConsumerStats:
 
     @property
     def name(self) -> str:
-        return self.label or self.id
+        """The label, or a short readable name for a fingerprinted credential (`key …0001`)."""
+        return display_name(self.id, self.label)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -214,3 +214,30 @@ def test_connect_panel_shows_the_port_the_proxy_really_bound(
     codes = [snippet.code for section in dialog.sections for snippet in section.snippets]
     assert any(address in code for code in codes)
     assert not any("127.0.0.1:0" in code for code in codes)
+
+
+def test_the_clear_action_always_asks_and_cancel_keeps_everything(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess,
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # The toolbar action used to pass triggered(checked=False) into `confirm` and wipe at once.
+    from PySide6.QtWidgets import QMessageBox
+
+    httpserver.expect_request("/kept").respond_with_data("x")
+    window = make_window(capture)
+    capture.start()
+    address = _listening(qtbot, capture)
+    with httpx.Client(proxy=f"http://{address}", timeout=10) as client:
+        client.get(httpserver.url_for("/kept"))
+    qtbot.waitUntil(lambda: window.request_model.rowCount() == 1, timeout=10_000)
+    asked: list[str] = []
+
+    def cancel(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", cancel)
+    window.clear_action.trigger()
+    assert asked and "cannot be undone" in asked[0]
+    assert window.request_model.total_count == 1
+    assert window.request_model.index(0, table.PATH).data() == "/kept"

@@ -49,3 +49,20 @@ def test_reverse_mode_opens_on_the_reverse_tab(qtbot: QtBot, tmp_path: Path) -> 
     dialog = ConnectDialog("127.0.0.1:9191", tmp_path, mode="reverse:http://localhost:3000")
     qtbot.addWidget(dialog)
     assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Reverse proxy"
+
+
+def test_shell_snippets_set_both_spellings_of_the_proxy_variables() -> None:
+
+    shell = next(s for s in sections("127.0.0.1:8080", Path("/ca")) if s.name == "Shell")
+    bash = shell.snippets[0].code
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        assert f"{name}=http://127.0.0.1:8080" in bash  # curl reads only http_proxy
+
+
+def test_reverse_mode_shows_only_what_applies() -> None:
+
+    shown = sections("127.0.0.1:8081", Path("/ca"), "reverse:http://localhost:8000")
+    assert [s.name for s in shown] == ["Reverse proxy"]
+    codes = " ".join(snippet.code for snippet in shown[0].snippets)
+    assert "http://127.0.0.1:8081" in codes and "HTTP_PROXY" not in codes
+    assert "localhost:8000" in shown[0].intro

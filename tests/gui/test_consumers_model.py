@@ -75,3 +75,22 @@ def test_the_list_follows_the_filter(
         model.set_filter(compile_filter("status:5xx"))
     names = [model.index(row, columns.NAME).data() for row in range(model.rowCount())]
     assert names == ["All consumers", "b"]
+
+
+def test_fingerprinted_consumers_read_as_distinct_keys(
+    qtbot: QtBot, db: sqlite3.Connection
+) -> None:
+    from inspector.config import fingerprint
+    from inspector.gui.models.consumers import read_consumers
+    from inspector.model import Consumer
+    from inspector.store import write_batch
+    from inspector.store.filters import MATCH_ALL
+    from inspector.testing import make_exchange
+
+    ids = [fingerprint("key-a"), fingerprint("key-b"), fingerprint("live-key-long-aaaa-0001")]
+    write_batch(db, [make_exchange(consumer=Consumer(id=i)) for i in ids])
+    rows = [row for row in read_consumers(db, MATCH_ALL) if row.identifier in ids]
+    names = {row.name for row in rows}
+    assert len(names) == 3 and not any("sha512" in name for name in names)
+    assert any(name.startswith("key …0001 (") for name in names)
+    assert all("sha512" not in row.subtitle for row in rows)

@@ -272,3 +272,12 @@ def test_several_requests_can_be_selected_for_export(qtbot: QtBot, window: MainW
     rows = {window.request_model.row_at(i).id: window.request_model.row_at(i).path for i in (0, 1)}
     assert set(chosen) == set(rows)  # the two newest: /orders/7 and /users/2
     assert set(rows.values()) == {"/orders/7", "/users/2"}
+
+
+def test_the_status_bar_counts_one_request_in_the_singular(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.status.set_counts(1, 1)
+    assert window.status.counts.text() == "1 request"
+    window.status.set_counts(2, 2)
+    assert window.status.counts.text() == "2 requests"

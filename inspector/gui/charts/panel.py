@@ -222,7 +222,8 @@ class ChartsPanel(QWidget):
             self.summary.setText("No requests in this range yet.")
         else:
             self.summary.setText(
-                f"{data.total:,} requests · p50 {data.p50_ms or 0:.0f} ms · "
+                f"{data.total:,} request{'' if data.total == 1 else 's'} · "
+                f"p50 {data.p50_ms or 0:.0f} ms · "
                 f"p95 {data.p95_ms or 0:.0f} ms · p99 {data.p99_ms or 0:.0f} ms · "
                 f"{bucket_label(data.bucket_seconds)} buckets"
             )

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 
 from inspector import units
+from inspector.config import is_fingerprint
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter, consumer_filter
@@ -55,7 +56,8 @@ class ConsumerRow:
     def subtitle(self) -> str:
         """The second line under the name: e-mail and group, or the id behind a label."""
         parts = [part for part in (self.email, self.group) if part]
-        if not parts and self.identifier and self.identifier != self.name:
+        if (not parts and self.identifier and self.identifier != self.name
+                and not is_fingerprint(self.identifier)):  # fmt: skip
             parts.append(self.identifier)
         return " · ".join(parts)
 

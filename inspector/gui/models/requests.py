@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 )
 
 from inspector import units
+from inspector.error_words import error_words
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter
@@ -440,7 +441,8 @@ def _tooltip(row: RequestRow, column: int) -> str | None:
     if column == TIME:
         return formatting.full_time(row.started_at)
     if column == STATUS and row.error:
-        return row.error
+        words = error_words(row.error, row.host)
+        return words if words == row.error else f"{words}\n({row.error})"
     if column == PATH:
         return (
             f"{row.path}?{row.query}\nEndpoint: {row.endpoint}"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import units
+from inspector.error_words import error_words
 from inspector.gui import formatting, theme
 from inspector.gui.curl import as_curl
 from inspector.gui.views.body_view import REDACTED, BodyView, monospace_font
@@ -76,7 +77,10 @@ def summary_html(exchange: Exchange, row_id: int | None = None) -> str:
     error = ""
     if exchange.error:
         error_color = theme.color("error").name()
-        error = f"<p style='color:{error_color}'><b>Error:</b> {_escape(exchange.error)}</p>"
+        words = error_words(exchange.error, exchange.host)
+        raw = f"<br><span style='color:gray'>{_escape(exchange.error)}</span>" if (
+            words != exchange.error) else ""  # fmt: skip
+        error = f"<p style='color:{error_color}'><b>Error:</b> {_escape(words)}{raw}</p>"
     table = "".join(
         f"<tr><td style='padding-right:12px;color:gray'>{name}</td><td>{value}</td></tr>"
         for name, value in rows
@@ -218,7 +222,8 @@ class DetailsView(QWidget):
             exchange.query,
         )
         if exchange.status is None:
-            first = f"No response: {exchange.error or 'unknown error'}"
+            reason = error_words(exchange.error, exchange.host) if exchange.error else ""
+            first = f"No response: {reason or 'unknown error'}"
         else:
             first = f"{exchange.http_version} {exchange.status} {exchange.reason}"
         self.response.show_message(first, exchange.response_headers, exchange.response_body)

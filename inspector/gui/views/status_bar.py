@@ -48,12 +48,13 @@ class InspectorStatusBar(QStatusBar):
 
     def set_counts(self, shown: int | None, total: int | None) -> None:
         total_text = "…" if total is None else f"{total:,}"
+        noun = "request" if total == 1 else "requests"
         if shown is None:
-            self.counts.setText(f"counting… of {total_text} requests")
+            self.counts.setText(f"counting… of {total_text} {noun}")
         elif total is not None and shown == total:
-            self.counts.setText(f"{total_text} requests")
+            self.counts.setText(f"{total_text} {noun}")
         else:
-            self.counts.setText(f"{shown:,} shown of {total_text} requests")
+            self.counts.setText(f"{shown:,} shown of {total_text} {noun}")
 
     def set_rate(self, per_second: float) -> None:
         self.rate.setText(f"{per_second:.1f} req/s")

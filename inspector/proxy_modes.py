@@ -1,0 +1,27 @@
+"""Checks on a proxy mode string before mitmproxy sees it, for the command line and the app.
+
+mitmproxy reads `reverse:127.0.0.1:8000` (no scheme) as HTTPS to that address, so every request
+to a plain-HTTP API then fails with 502; nobody means that, so it is refused with the fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+
+
+def mode_problem(mode: str) -> str | None:
+    """Why `mode` would not do what its writer meant, in one sentence; None when it is fine."""
+    for kind in ("reverse", "upstream"):
+        if mode.startswith(f"{kind}:"):
+            target = mode.removeprefix(f"{kind}:")
+            if not target:
+                return f"--mode {kind}: needs a URL, for example {kind}:http://localhost:8000"
+            if not _SCHEME.match(target):
+                return (
+                    f"--mode {mode} has no scheme, which mitmproxy takes as https://{target}; "
+                    f"write {kind}:http://{target} for a plain-HTTP server "
+                    f"(or {kind}:https://{target})"
+                )
+    return None
