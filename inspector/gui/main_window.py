@@ -394,8 +394,20 @@ class MainWindow(QMainWindow):
         self.clear_action.setEnabled(self.db_path == self.capture_db)
         self.live_action.setEnabled(self.db_path != self.capture_db)
         self.capture_bar.set_state(state)
+        listen = self.capture_bar.listen
+        if state == CaptureState.LISTENING and capture.address and listen.text().endswith(":0"):
+            listen.setText(capture.address)  # the port the proxy got, which clients need
         if state == CaptureState.FAILED:
-            self.status.showMessage(capture.describe(), 15000)
+            reason = capture.describe()
+            if "in use" in reason.lower():
+                # Point at the field to change, not at a command-line flag.
+                reason = (
+                    f"{listen.text()} is already in use: type another address in the Listen "
+                    "field (127.0.0.1:0 picks a free port) and press Enter."
+                )
+                listen.setFocus()
+                listen.selectAll()
+            self.status.showMessage(reason, 15000)
         if self.connect_dialog is not None:
             # The first-run panel opens before the proxy has bound its port.
             self.connect_dialog.set_address(*self._proxy_address())

@@ -241,3 +241,33 @@ def test_the_clear_action_always_asks_and_cancel_keeps_everything(
     assert asked and "cannot be undone" in asked[0]
     assert window.request_model.total_count == 1
     assert window.request_model.index(0, table.PATH).data() == "/kept"
+
+
+def test_the_listen_field_shows_the_port_the_proxy_got(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess,
+) -> None:  # fmt: skip
+    window = make_window(capture)
+    capture.start()
+    address = _listening(qtbot, capture)
+    qtbot.waitUntil(lambda: window.capture_bar.listen.text() == address)
+    assert not address.endswith(":0")
+
+
+def test_a_port_in_use_points_at_the_listen_field(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture_settings: CaptureSettings,
+) -> None:  # fmt: skip
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = f"127.0.0.1:{taken.getsockname()[1]}"
+        process = CaptureProcess(capture_settings.with_changes(listen=busy))
+        try:
+            window = make_window(process)
+            window.capture_bar.listen.setText(busy)
+            process.start()
+            qtbot.waitUntil(lambda: process.state == CaptureState.FAILED, timeout=START_TIMEOUT_MS)
+            qtbot.waitUntil(lambda: "Listen field" in window.status.currentMessage())
+            assert busy in window.status.currentMessage()
+            assert "--listen" not in window.status.currentMessage()
+        finally:
+            process.stop_and_wait()
