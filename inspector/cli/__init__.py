@@ -17,6 +17,7 @@ from inspector.cli import (  # noqa: F401
     export_services,  # export readme, apitally, otlp, elasticsearch
     gui,  # gui, the default command
     import_,  # import
+    mcp,  # mcp (the agent interface)
     query,  # requests, stats
     run,  # run -- COMMAND
 )
