@@ -149,6 +149,35 @@ class Capture:
         return {"consumers": [{**c.to_json(), "name": c.name} for c in consumers[:limit]],
                 "total": len(consumers)}  # fmt: skip
 
+    def compare(self, base_filter: str, head_filter: str, filter: str) -> dict[str, Any]:
+        """Two windows (or subsets) of this capture side by side: what changed, for whom."""
+        from inspector.compare.report import compare
+        from inspector.compare.sides import load_side
+
+        if not base_filter or not head_filter:
+            missing = "base_filter" if not base_filter else "head_filter"
+            raise AgentInputError(f"{missing}: give a window such as 'since:2h until:1h'")
+        common = _filter(filter)
+        sides = []
+        with self._read() as conn:
+            for name, text in (("base_filter", base_filter), ("head_filter", head_filter)):
+                try:
+                    side = compile_filter(text)
+                except FilterError as exc:
+                    raise AgentInputError(f"{name}: {exc} (in {text!r})") from None
+                both = SqlFilter(f"({common.where}) AND ({side.where})",
+                                 common.params + side.params)  # fmt: skip
+                sides.append(load_side(conn, Selection(both), text))
+                if not sides[-1].requests:
+                    raise AgentInputError(f"{name}: {text!r} selects no exchanges")
+        report = compare(sides[0], sides[1]).to_json()
+        for key in ("endpoints", "consumers"):
+            items = report[key]
+            if isinstance(items, list) and len(items) > 20:
+                report[key] = items[:20]
+                report[f"{key}_not_shown"] = len(items) - 20
+        return report
+
     def whats_wrong(self, minutes: int) -> dict[str, Any]:
         """Errors and slow endpoints of the last minutes, by endpoint and consumer."""
         minutes = _bounded("minutes", minutes, 1, 7 * 24 * 60)

@@ -55,6 +55,14 @@ def build_server(db_path: Path, *, host: str = "127.0.0.1", port: int = 8000) ->
         return _tool_errors(lambda: capture.consumers(filter, limit))
 
     @server.tool()
+    def compare(base_filter: str, head_filter: str, filter: str = "") -> dict[str, Any]:
+        """Two windows of the capture side by side (e.g. base_filter='since:2h until:1h',
+        head_filter='since:1h'): per endpoint and consumer, requests, error rate and
+        p50/p95/p99 with significance; new or vanished endpoints and status codes; JSON
+        response fields added, removed or retyped."""
+        return _tool_errors(lambda: capture.compare(base_filter, head_filter, filter))
+
+    @server.tool()
     def requests(filter: str = "", limit: int = 20, cursor: str = "") -> dict[str, Any]:
         """Captured requests, newest first: id, method, URL, status, duration, consumer.
         Pass the returned next_cursor to get older ones."""

@@ -108,6 +108,10 @@ async def _session_calls(db_path: Path, api: str, proxy_url: str) -> dict[str, A
         wait_for_exchanges(db_path, "/later", 5)
         later = json.loads(_text(await call("requests", {"filter": "path:/later"})))
         out["later"] = later
+        out["compare"] = json.loads(_text(await call("compare", {
+            "base_filter": "path:/users", "head_filter": "path:/later"})))  # fmt: skip
+        out["bad_window"] = await call("compare", {"base_filter": "since:1h",
+                                                   "head_filter": "method:DELETE"})  # fmt: skip
         everything = []
         for name in ("stats", "endpoints", "consumers", "requests"):
             everything.append(_text(await call(name, {})))
@@ -119,8 +123,8 @@ def test_the_agent_reads_aggregates_rows_and_paged_bodies_of_a_live_capture(
     capture: ProxyProcess, api: str
 ) -> None:
     out = asyncio.run(_session_calls(capture.db_path, api, capture.url))
-    assert out["tools"] == ["consumers", "endpoints", "exchange", "requests", "stats",
-                            "whats_wrong"]  # fmt: skip
+    assert out["tools"] == ["compare", "consumers", "endpoints", "exchange", "requests",
+                            "stats", "whats_wrong"]  # fmt: skip
     wrong = out["wrong"]
     assert wrong["requests"] == 32 and wrong["errors"] == 1
     assert wrong["errors_by_endpoint"] == [{"endpoint": "GET /fail/now", "errors": 1}]
@@ -142,6 +146,10 @@ def test_the_agent_reads_aggregates_rows_and_paged_bodies_of_a_live_capture(
         assert result.isError and f": {argument} " in _text(result), _text(result)
     assert "at position 7" in _text(out["bad_filter"])
     assert len(out["later"]["rows"]) == 5
+    compared = out["compare"]
+    assert compared["base"]["requests"] == 30 and compared["head"]["requests"] == 5
+    assert compared["new_endpoints"] == ["GET /later"]
+    assert out["bad_window"].isError and ": head_filter: " in _text(out["bad_window"])
     assert SECRET not in out["everything"] and SECRET not in json.dumps(summary)
     assert "key-acme-000001" not in out["everything"]
 
