@@ -32,6 +32,7 @@ SCRIPTS = (
     "config_process.py",
     "ingest_rate.py",
     "capture_throughput.py",
+    "bomb_stall.py",
     "query_speed.py",
     "query_layer.py",
     "charts_speed.py",
