@@ -14,10 +14,12 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspector.capture.spool import Spool, orphaned_spools, read_spool
 from inspector.config.settings import Retention
 from inspector.model import Exchange
 from inspector.store import DatabaseError, file_identity, open_db, write_batch
@@ -30,6 +32,8 @@ _RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0)
 # Memory bound for exchanges waiting on a slow or failing database: beyond it new ones are dropped.
 _MAX_PENDING_BYTES = 256 * 1024 * 1024
 _EXCHANGE_OVERHEAD_BYTES = 1024
+# After the spool could not be written (a full disk), how often to try a new one.
+_SPOOL_RETRY_S = 5.0
 
 
 @dataclass
@@ -69,6 +73,9 @@ class ExchangeWriter:
         self.pruner = pruner if pruner is not None else Pruner()
         self._prune_problem: str | None = None
         self._pending: list[Exchange] = []
+        self._pending_spooled: list[int] = []  # each pending exchange's spool generation
+        self._spool: Spool | None = None
+        self._spool_retry_at: float | None = None  # when to try a new spool after a failure
         self._pending_bytes = 0
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -87,8 +94,33 @@ class ExchangeWriter:
         """
         self._conn = open_db(self.db_path)
         self._file_id = file_identity(self.db_path)
+        self._recover(self._conn)
+        try:
+            self._spool = Spool(self.db_path)
+        except OSError as exc:
+            logger.error("No spool beside %s (%s): a kill -9 would lose the exchanges not yet "
+                         "written.", self.db_path, exc)  # fmt: skip
         self._thread = threading.Thread(target=self._run, name="inspector-writer", daemon=True)
         self._thread.start()
+
+    def _recover(self, conn: sqlite3.Connection) -> None:
+        """Write what a capture killed on this database left in its spool, then drop the files."""
+        recovered = 0
+        for path in orphaned_spools(self.db_path):
+            batch: list[Exchange] = []
+            for exchange in read_spool(path):
+                batch.append(exchange)
+                if len(batch) == self.batch_rows:
+                    recovered += len(write_batch(conn, batch))
+                    batch = []
+            if batch:
+                recovered += len(write_batch(conn, batch))
+            path.unlink(missing_ok=True)
+        if recovered:
+            logger.warning(
+                "Recovered %d exchanges that a capture stopped abruptly had not written to %s.",
+                recovered, self.db_path,
+            )  # fmt: skip
 
     def put(self, exchange: Exchange) -> bool:
         """Hand an exchange over for writing; never blocks. False when it had to be dropped.
@@ -102,6 +134,7 @@ class ExchangeWriter:
             if accepted:
                 self._pending_bytes += weight
                 self._pending.append(exchange)
+                self._pending_spooled.append(self._spooled(exchange))
                 full_batch = len(self._pending) == self.batch_rows
             else:
                 self.stats.dropped += 1
@@ -118,6 +151,32 @@ class ExchangeWriter:
                 dropped,
             )
         return False
+
+    def _spooled(self, exchange: Exchange) -> int:
+        """Append to the spool (under the lock); the generation, or 0 when there is no spool."""
+        if self._spool is None:
+            return 0
+        try:
+            return self._spool.append(exchange)
+        except OSError as exc:  # e.g. the disk is full: go on without crash protection
+            logger.error("Cannot write the spool beside %s (%s); going on without it.",
+                         self.db_path, exc)  # fmt: skip
+            self._spool.close(everything_written=False)
+            self._spool = None
+            self._spool_retry_at = time.monotonic() + _SPOOL_RETRY_S
+            return 0
+
+    def _retry_spool(self) -> None:
+        """After a failed spool write (a full disk), start a new spool once one can be written."""
+        if self._spool_retry_at is None or time.monotonic() < self._spool_retry_at:
+            return
+        try:
+            self._spool = Spool(self.db_path)
+        except OSError:
+            self._spool_retry_at = time.monotonic() + _SPOOL_RETRY_S
+            return
+        self._spool_retry_at = None
+        logger.warning("The spool beside %s works again.", self.db_path)
 
     def set_retention(self, retention: Retention) -> None:
         """Apply (possibly hot-reloaded) retention limits from the thread's next pruning step."""
@@ -146,6 +205,9 @@ class ExchangeWriter:
                 return
         if self._conn is not None:
             self._conn.close()
+        if self._spool is not None:
+            # Kept when something was dropped for good: the next start may still write it.
+            self._spool.close(everything_written=not self.stats.dropped)
         self.pruner.report(final=True)
         if self.stats.dropped:
             logger.error(
@@ -164,12 +226,22 @@ class ExchangeWriter:
             with self._lock:
                 # Everything put() accepted before close() is in this swap: both hold the lock.
                 pending, self._pending = self._pending, []
+                spooled, self._pending_spooled = self._pending_spooled, []
                 last_round = self._closed
             for start in range(0, len(pending), self.batch_rows):
                 batch = pending[start : start + self.batch_rows]
                 self._write(batch)
                 with self._lock:
                     self._pending_bytes -= sum(_weight(exchange) for exchange in batch)
+                    if self._spool is not None:
+                        for generation in spooled[start : start + self.batch_rows]:
+                            if generation:
+                                self._spool.committed(generation)
+            with self._lock:
+                if self._spool is not None and not self._pending:
+                    self._spool.idle()
+                elif self._spool is None and self._spool_retry_at is not None:
+                    self._retry_spool()
             if last_round:
                 return
             self._prune()

@@ -80,7 +80,9 @@ def test_kill_9_mid_load_keeps_every_committed_batch_and_capture_resumes(
     finally:
         conn.close()
     assert first_new_id > last_id_before
-    assert stored_ids(proxy.db_path, "/crash") == after_kill
+    # The restart also wrote what the spool held: answered exchanges not yet committed at the kill.
+    final = stored_ids(proxy.db_path, "/crash")
+    assert set(after_kill) <= set(final) and max(final.values()) == 1
     print(f"\ncrash: kill -9 with {committed.total()} seen committed, {after_kill.total()} kept")
 
 

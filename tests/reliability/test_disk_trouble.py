@@ -124,7 +124,8 @@ def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_i
     try:
         ballast = _fill(small_disk)
         _send_all(proxy, upstream, "/full")
-        wait_until(lambda: "full" in proxy.text("stderr"), timeout=15, what="a disk-full report")
+        wait_until(lambda: f"Cannot write to {db_path}" in proxy.text("stderr"), timeout=15,
+                   what="a disk-full report")  # fmt: skip
         stderr = proxy.text("stderr")
         assert f"Cannot write to {db_path}" in stderr and "proxying continues" in stderr, stderr
         # Room again: the writer's retries land what it was holding, nothing lost.
@@ -178,7 +179,8 @@ def test_a_disk_that_stays_full_does_not_hang_the_stop_which_says_what_was_lost(
     try:
         _fill(small_disk)
         _send_all(proxy, upstream, "/stuck")
-        wait_until(lambda: "full" in proxy.text("stderr"), timeout=15, what="a disk-full report")
+        wait_until(lambda: f"Cannot write to {db_path}" in proxy.text("stderr"), timeout=15,
+                   what="a disk-full report")  # fmt: skip
     finally:
         code = _stop(proxy)
     stderr = proxy.text("stderr")
