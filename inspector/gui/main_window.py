@@ -58,6 +58,8 @@ class Intervals:
     consumers_ms: int = 2000
     forwarding_ms: int = 2000
 
+_ENDPOINTS_REFRESH_MS = 2000
+
 
 class MainWindow(QMainWindow):
     """API Inspector's window. `capture` is None when browsing without a proxy."""
@@ -118,6 +120,13 @@ class MainWindow(QMainWindow):
         self._consumers_timer = QTimer(self)
         self._consumers_timer.setSingleShot(True)
         self._consumers_timer.timeout.connect(self._refresh_consumers_if_needed)
+        # New rows refresh the endpoints table at most this often while it is shown; when it is
+        # hidden, it refreshes on being shown again (it used to keep its first answer for ever).
+        self._endpoints_stale = False
+        self._endpoints_timer = QTimer(self)
+        self._endpoints_timer.setSingleShot(True)
+        self._endpoints_timer.setInterval(_ENDPOINTS_REFRESH_MS)
+        self._endpoints_timer.timeout.connect(self._refresh_endpoints_if_shown)
 
         self._restore_state()
         self._update_capture_state()
@@ -268,6 +277,11 @@ class MainWindow(QMainWindow):
             if self._side_filters.get(id(view)) != (flt, self.db_path):
                 self._side_filters[id(view)] = (flt, self.db_path)
                 view.set_filter(flt)
+                if view is self.endpoints:
+                    self._endpoints_stale = False
+            elif view is self.endpoints and self._endpoints_stale:
+                self._endpoints_stale = False
+                self.endpoints.refresh()
 
     def _show_exchange(self, exchange_id: int) -> None:
         """A point picked on a chart: its details, on the requests tab."""
@@ -312,8 +326,16 @@ class MainWindow(QMainWindow):
         if self.requests_view.currentIndex().row() < 0 and self.request_model.rowCount() > 0:
             self.requests_view.select_row(0)
 
+    def _refresh_endpoints_if_shown(self) -> None:
+        if self.views.currentWidget() is self.endpoints and self._endpoints_stale:
+            self._endpoints_stale = False
+            self.endpoints.refresh()
+
     def _rows_appended(self, count: int) -> None:
         self._consumers_dirty = True
+        self._endpoints_stale = True
+        if self.views.currentWidget() is self.endpoints and not self._endpoints_timer.isActive():
+            self._endpoints_timer.start()
         view = self.requests_view
         column, descending = self.request_model.sort_order
         if column != 0:

@@ -271,3 +271,32 @@ def test_a_port_in_use_points_at_the_listen_field(
             assert "--listen" not in window.status.currentMessage()
         finally:
             process.stop_and_wait()
+
+
+def _endpoint_requests(window: MainWindow) -> int:
+    return sum(row.requests for row in window.endpoints.source.rows)
+
+
+def test_the_endpoints_tab_follows_a_live_capture(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess,
+    httpserver: HTTPServer,
+) -> None:  # fmt: skip
+    # It used to keep the counts of the moment it was first shown (1,223 of 2,162 captured).
+    httpserver.expect_request("/live/1").respond_with_data("x")
+    window = make_window(capture)
+    capture.start()
+    address = _listening(qtbot, capture)
+    window.views.setCurrentWidget(window.endpoints)
+    with httpx.Client(proxy=f"http://{address}", timeout=10) as client:
+        for _ in range(2):
+            client.get(httpserver.url_for("/live/1"))
+        qtbot.waitUntil(lambda: _endpoint_requests(window) == 2, timeout=15_000)
+        for _ in range(3):
+            client.get(httpserver.url_for("/live/1"))
+        qtbot.waitUntil(lambda: _endpoint_requests(window) == 5, timeout=15_000)
+        # Hidden while traffic goes on, it is current again as soon as it is shown.
+        window.views.setCurrentWidget(window.right_splitter)
+        client.get(httpserver.url_for("/live/1"))
+        qtbot.waitUntil(lambda: window.request_model.total_count == 6, timeout=15_000)
+        window.views.setCurrentWidget(window.endpoints)
+        qtbot.waitUntil(lambda: _endpoint_requests(window) == 6, timeout=15_000)
