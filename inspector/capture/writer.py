@@ -41,6 +41,9 @@ class WriterStats:
     written: int = 0
     dropped: int = 0
     failed_attempts: int = 0
+    # Of `written`, those that went into a file deleted or replaced under us (and so are gone).
+    written_to_replaced: int = 0
+    replaced: int = 0  # how many times the database file was deleted or replaced
 
 
 def _weight(exchange: Exchange) -> int:
@@ -333,6 +336,8 @@ class ExchangeWriter:
         )
         self._conn.close()
         self._conn = None
+        self.stats.written_to_replaced = self.stats.written
+        self.stats.replaced += 1
         return True
 
     def _why(self) -> str:

@@ -60,6 +60,17 @@ def _set_callback(
     return values
 
 
+def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
+    """The last line: how many exchanges are in the database now, and how many are not."""
+    if not lost_with_old_file:
+        return f"Stopped; {written} exchanges recorded into {db_path}."
+    kept = written - lost_with_old_file
+    return (
+        f"Stopped; {kept} exchanges recorded into {db_path}. {lost_with_old_file} more went into "
+        "the file that was deleted or replaced while capturing, and are gone with it."
+    )
+
+
 @main.command("capture")
 @db_option
 @click.option(
@@ -152,7 +163,7 @@ def capture_command(
         # After the proxy stops, so the forwarders see the writer's last commit.
         stop_forwarders(forwarders)
     stats = outcome.stats
-    click.echo(f"Stopped; {stats.written} exchanges recorded into {settings.db_path}.", err=True)
+    click.echo(stopped_line(stats.written, stats.written_to_replaced, settings.db_path), err=True)
     if stats.dropped:
         raise _CaptureDataLost(
             f"{stats.dropped} captured exchanges could not be written to {settings.db_path}."

@@ -58,6 +58,7 @@ class Intervals:
     consumers_ms: int = 2000
     forwarding_ms: int = 2000
 
+
 _ENDPOINTS_REFRESH_MS = 2000
 
 

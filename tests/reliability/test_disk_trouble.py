@@ -236,3 +236,6 @@ def test_a_database_deleted_under_a_running_capture_is_reported_and_a_new_one_ta
     stderr = proxy.text("stderr")
     assert code == 0 and "Traceback" not in stderr and "could not be written" not in stderr, stderr
     assert exchanges_under(db_path, "/before/") == []
+    # The last line tells the truth: the earlier exchanges went with the deleted file.
+    assert (f"Stopped; {REQUESTS} exchanges recorded into {db_path}. {REQUESTS} more went into "
+            "the file that was deleted or replaced") in stderr, stderr  # fmt: skip
