@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,7 @@ async def _run(
     try:
         await master.run()
     finally:
+        _SHUTTING_DOWN.add(loop)
         if watchdog is not None:
             watchdog.cancel()
     if reporter.failure is not None:
@@ -260,10 +262,21 @@ async def _run(
     return CaptureOutcome(listen_address=reporter.listen_address, stats=recorder.writer.stats)
 
 
+# Loops whose proxy has stopped: what their abandoned connection tasks report is not news.
+_SHUTTING_DOWN: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
 def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     # Connections still open at shutdown are cancelled when the loop closes; asyncio's stream
     # callback then logs each cancellation as an error with a traceback: noise, not a failure.
     if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    # Clients still mid-request when the proxy stops leave connection tasks that mitmproxy
+    # abandons; asyncio reports each as "Task was destroyed but it is pending!" when collected.
+    # Those requests got no answer, so nothing answered is lost: say nothing.
+    if loop in _SHUTTING_DOWN and str(context.get("message", "")).startswith(
+        "Task was destroyed but it is pending"
+    ):
         return
     loop.default_exception_handler(context)
 

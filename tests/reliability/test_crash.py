@@ -87,11 +87,13 @@ def test_kill_9_mid_load_keeps_every_committed_batch_and_capture_resumes(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("keep_alive", [True, False], ids=["keep-alive", "new-connections"])
 def test_a_signal_in_the_middle_of_load_loses_no_answered_request(
-    tmp_path: Path, upstream: Upstream, signum: int
+    tmp_path: Path, upstream: Upstream, signum: int, keep_alive: bool
 ) -> None:
     proxy = start_capture(tmp_path)
-    load = Load(proxy.port, upstream.port, "/graceful", workers=WORKERS, per_worker=PER_WORKER)
+    load = Load(proxy.port, upstream.port, "/graceful", workers=WORKERS, per_worker=PER_WORKER,
+                keep_alive=keep_alive)  # fmt: skip
     load.start()
     try:
         wait_until(lambda: load.answered_count >= 800, timeout=60, what="800 answered requests")
@@ -110,6 +112,8 @@ def test_a_signal_in_the_middle_of_load_loses_no_answered_request(
     # A stop under load is routine: no tracebacks, no "could not be written".
     assert "Traceback" not in proxy.text("stderr"), proxy.text("stderr")
     assert "could not be written" not in proxy.text("stderr"), proxy.text("stderr")
+    # Connections cut mid-request used to print "Task was destroyed but it is pending!" each.
+    assert "destroyed" not in proxy.text("stderr"), proxy.text("stderr")
     conn = open_db(proxy.db_path, readonly=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
