@@ -72,7 +72,11 @@ def _attack(proxy_port: int, hostile_port: int, route: str) -> None:
 
 
 def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else max(values)
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[98]
+        if len(values) >= 2
+        else max(values)
+    )
 
 
 def _measure(proxy: ProxyProcess, upstream_port: int, hostile_port: int, route: str) -> str:
