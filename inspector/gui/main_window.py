@@ -24,7 +24,7 @@ from inspector.errors import InspectorError
 from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.charts import ChartsPanel, EndpointsView
 from inspector.gui.database_files import replace_database
-from inspector.gui.models.consumers import ConsumerListModel, ConsumerRow
+from inspector.gui.models.consumers import ALL, ConsumerListModel, ConsumerRow
 from inspector.gui.models.requests import RequestTableModel
 from inspector.gui.views.capture_bar import CaptureBar
 from inspector.gui.views.connect import ConnectDialog
@@ -243,6 +243,8 @@ class MainWindow(QMainWindow):
         self.requests_view.exchange_selected.connect(self._load_details)
         self.requests_view.quick_filter.connect(self.filter_bar.add_term)
         self.requests_view.consumer_chosen.connect(self.consumers_view.select_key)
+        self.requests_view.connect_requested.connect(lambda: self.show_connect())
+        self.requests_view.clear_filter_requested.connect(self._clear_filters)
         self.request_model.counts_changed.connect(self._update_counts)
         self.request_model.rows_appended.connect(self._rows_appended)
         self.request_model.reloaded.connect(self._requests_reloaded)
@@ -283,6 +285,10 @@ class MainWindow(QMainWindow):
             elif view is self.endpoints and self._endpoints_stale:
                 self._endpoints_stale = False
                 self.endpoints.refresh()
+
+    def _clear_filters(self) -> None:
+        self.filter_bar.clear()
+        self.consumers_view.select_key(ALL)
 
     def _show_exchange(self, exchange_id: int) -> None:
         """A point picked on a chart: its details, on the requests tab."""

@@ -281,3 +281,27 @@ def test_the_status_bar_counts_one_request_in_the_singular(
     assert window.status.counts.text() == "1 request"
     window.status.set_counts(2, 2)
     assert window.status.counts.text() == "2 requests"
+
+
+def test_an_empty_capture_says_how_to_connect_a_client(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window()
+    window.show()
+    state = window.requests_view.empty_state
+    qtbot.waitUntil(state.isVisible)
+    assert "No requests yet" in state.text() and "inspector run --" in state.text()
+    with qtbot.waitSignal(window.requests_view.connect_requested):
+        state.linkActivated.emit("connect")
+
+
+def test_a_filter_without_matches_offers_to_clear_it(qtbot: QtBot, window: MainWindow) -> None:
+    window.show()
+    state = window.requests_view.empty_state
+    assert not state.isVisible()
+    window.filter_bar.set_text("status:418")
+    qtbot.waitUntil(state.isVisible)
+    assert "No request matches" in state.text()
+    state.linkActivated.emit("clear")
+    qtbot.waitUntil(lambda: window.request_model.rowCount() == 3)
+    assert not state.isVisible() and window.filter_bar.text == ""

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
 
 from inspector.gui.models import requests as columns
 from inspector.gui.models.requests import RequestRow, RequestTableModel
 from inspector.gui.views.filter_bar import quote_value
+from inspector.store.filters import MATCH_ALL
+
+# What an empty table says, and the next step: a blank grid tells a newcomer nothing.
+NO_TRAFFIC = (
+    "<p style='font-size:large'><b>No requests yet</b></p>"
+    "<p>Send a client's traffic through the proxy: <a href='connect'>Connect a client</a>,"
+    "<br>or run a command with its traffic captured:"
+    " <code>inspector run -- curl http://localhost:8000/</code></p>"
+)
+NO_MATCH = (
+    "<p style='font-size:large'><b>No request matches</b></p>"
+    "<p>Nothing captured fits the filter and the chosen consumer."
+    "<br><a href='clear'>Clear the filter</a> to see everything.</p>"
+)
 
 # Widths that fit typical content at the default font; Path takes what is left.
 _WIDTHS = {
@@ -23,6 +37,8 @@ class RequestsView(QTableView):
     exchange_selected = Signal(object)
     quick_filter = Signal(str)  # a term to add to the filter bar
     consumer_chosen = Signal(object)  # a consumer row id to select in the consumers list
+    connect_requested = Signal()  # the empty state's "Connect a client"
+    clear_filter_requested = Signal()  # the no-match state's "Clear the filter"
 
     def __init__(self, model: RequestTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +68,27 @@ class RequestsView(QTableView):
         self.customContextMenuRequested.connect(self._context_menu)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         model.modelReset.connect(lambda: self.exchange_selected.emit(self.current_id()))
+        self.empty_state = QLabel(self.viewport())
+        self.empty_state.setObjectName("emptyState")
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.empty_state.linkActivated.connect(self._empty_link)
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            signal.connect(self._update_empty_state)
+        model.counts_changed.connect(self._update_empty_state)
+        self._update_empty_state()
+
+    def _empty_link(self, target: str) -> None:
+        (self.connect_requested if target == "connect" else self.clear_filter_requested).emit()
+
+    def _update_empty_state(self, *_: object) -> None:
+        model = self.request_model()
+        empty = model.rowCount() == 0 and model.total_count is not None
+        if empty:
+            self.empty_state.setText(NO_TRAFFIC if model.sql_filter == MATCH_ALL else NO_MATCH)
+            self.empty_state.resize(self.viewport().size())
+        self.empty_state.setVisible(empty)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # The path is what people read: on a narrow table the host and size give way first.
@@ -59,6 +96,7 @@ class RequestsView(QTableView):
         self.setColumnHidden(columns.HOST, width < 820)
         self.setColumnHidden(columns.SIZE, width < 640)
         super().resizeEvent(event)
+        self.empty_state.resize(self.viewport().size())
 
     def request_model(self) -> RequestTableModel:
         model = self.model()
