@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from inspector.gui.charts.style import P50_COLOUR, P95_COLOUR, make_plot
+from inspector.gui.charts.style import P50_COLOUR, P95_COLOUR, count_ticks, make_plot
 from inspector.store.series import ChartData
 
 # Labels sit at different heights so that close percentiles never print over each other.
@@ -55,3 +55,5 @@ class LatencyHistogram(QWidget):
                 line.setValue(math.log10(value) if log and value > 0 else value)
                 line.label.setFormat(f"{name} {value:.0f} ms")
         self.plot.getPlotItem().getViewBox().autoRange()
+        counts = data.histogram_counts
+        count_ticks(self.plot, float(np.max(counts)) if counts.size else 1.0)

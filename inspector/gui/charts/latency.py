@@ -45,8 +45,11 @@ class LatencyChart(QWidget):
         )
         self.points.sigClicked.connect(self._on_clicked)
         item.addItem(self.points)
-        self.p50 = item.plot(pen=pg.mkPen(P50_COLOUR, width=2), name="p50", connect="finite")
-        self.p95 = item.plot(pen=pg.mkPen(P95_COLOUR, width=2), name="p95", connect="finite")
+        # Markers as well as lines: with sparse traffic a bucket often stands alone between empty
+        # ones, and a line needs two neighbours to show at all.
+        # p95 under p50 with a larger marker: for a single request they are the same point.
+        self.p95 = _percentile_line(item, P95_COLOUR, "p95", size=9)
+        self.p50 = _percentile_line(item, P50_COLOUR, "p50", size=6)
         # Dragging a rectangle zooms; the zoomed span becomes the time range of every chart.
         item.getViewBox().setMouseMode(pg.ViewBox.RectMode)
         item.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
@@ -80,3 +83,8 @@ class LatencyChart(QWidget):
         (start, end), _ = self.plot.getPlotItem().getViewBox().viewRange()
         if np.isfinite(start) and np.isfinite(end) and end > start:
             self.range_dragged.emit(float(start), float(end))
+
+
+def _percentile_line(item: pg.PlotItem, colour: str, name: str, size: int) -> pg.PlotDataItem:
+    return item.plot(pen=pg.mkPen(colour, width=2), name=name, connect="finite", symbol="o",
+                     symbolSize=size, symbolBrush=colour, symbolPen=None)  # fmt: skip

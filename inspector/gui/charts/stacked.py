@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from inspector.gui.charts.style import add_legend, make_plot
+from inspector.gui.charts.style import add_legend, count_ticks, make_plot
 from inspector.store.series import ChartData, IntArray
 
 
@@ -56,3 +56,4 @@ class StackedBarsChart(QWidget):
             legend_share = min(0.6, (self.legend.boundingRect().height() + 16) / view_height)
             top = max(1.0, float(np.max(bottom))) / (1.0 - legend_share)
             view.setYRange(0, top, padding=0)
+            count_ticks(self.plot, top)

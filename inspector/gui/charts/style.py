@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
@@ -51,3 +53,14 @@ def add_legend(plot: pg.PlotWidget, parent: QWidget, columns: int = 1) -> pg.Leg
         pen=pg.mkPen(palette.color(QPalette.ColorRole.Mid)),
         labelTextColor=palette.color(QPalette.ColorRole.Text),
     )
+
+
+def count_ticks(plot: pg.PlotWidget, top: float) -> None:
+    """Whole-number ticks on a count axis: with a handful of requests pyqtgraph would tick at
+    0.1, and nobody sends a tenth of a request."""
+    axis = plot.getPlotItem().getAxis("left")
+    if top > 50:
+        axis.setTickSpacing()  # back to pyqtgraph's own, which are whole numbers there
+        return
+    step = max(1, math.ceil(top / 5))
+    axis.setTickSpacing(step, step)

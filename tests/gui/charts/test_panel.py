@@ -126,7 +126,7 @@ def test_empty_and_single_exchange_states(
     assert not panel.histogram.markers["p50"].isVisible()
     write_batch(db, [make_exchange(started_at=NOW - 60, duration_ms=42.0)])
     _load(qtbot, panel, panel.refresh)
-    assert "1 requests" in panel.summary.text() or "1 request" in panel.summary.text()
+    assert panel.summary.text().startswith("1 request ·")
     assert panel.histogram.markers["p50"].value() == 42.0
 
 
@@ -153,3 +153,36 @@ def test_wide_latencies_use_a_log_axis_with_markers_labelled_in_ms(
     p50 = panel.histogram.markers["p50"]
     assert p50.value() == pytest.approx(np.log10(8.0))
     assert p50.label.format == "p50 8 ms"
+
+
+def _pixels_of(widget: object, colour: str) -> int:
+    from PySide6.QtGui import QColor
+
+    image = widget.grab().toImage()  # type: ignore[attr-defined]
+    wanted = QColor(colour).rgb()
+    return sum(
+        1 for y in range(image.height()) for x in range(image.width())
+        if image.pixel(x, y) == wanted
+    )  # fmt: skip
+
+
+def test_sparse_traffic_still_shows_percentiles_and_whole_counts(
+    qtbot: QtBot, panel: ChartsPanel, db: sqlite3.Connection, runner: QueryRunner
+) -> None:
+    from inspector.gui.charts.style import P50_COLOUR
+
+    # Three requests minutes apart: every bucket stands alone between empty ones.
+    write_batch(db, [make_exchange(started_at=NOW - 2400 + i * 900, duration_ms=30.0 + i)
+                     for i in range(3)])  # fmt: skip
+    _load(qtbot, panel, lambda: panel.set_runner(runner))
+    qtbot.wait(50)  # one paint
+    # The p50 series must draw something itself (its legend swatch stays either way).
+    shown = _pixels_of(panel.latency.plot, P50_COLOUR)
+    panel.latency.p50.setVisible(False)
+    qtbot.wait(50)
+    drawn = shown - _pixels_of(panel.latency.plot, P50_COLOUR)
+    # Markers: about 80 pixels here; a line with no neighbouring bucket drew about 40 (dots).
+    assert drawn >= 60
+    for plot in (panel.status.plot, panel.histogram.plot):
+        ticks = plot.getPlotItem().getAxis("left").tickValues(0, 1.2, 200)
+        assert all(float(value).is_integer() for _spacing, values in ticks for value in values)
