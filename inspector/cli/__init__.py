@@ -17,6 +17,7 @@ from inspector.cli import (  # noqa: F401
     gui,  # gui, the default command
     import_,  # import
     query,  # requests, stats
+    run,  # run -- COMMAND
 )
 from inspector.cli.app import main
 

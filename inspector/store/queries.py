@@ -43,7 +43,7 @@ def _url(scheme: str, host: str, port: int, path: str, query: str) -> str:
 _REQUEST_COLUMNS = """
     e.id, e.started_at, e.method, e.scheme, e.host, e.port, e.path, e.query, e.status,
     e.reason, e.duration_ms, e.request_bytes, e.response_bytes, e.endpoint, e.user_agent,
-    e.error, e.http_version, e.response_content_type, e.consumer_id,
+    e.error, e.http_version, e.response_content_type, e.consumer_id, e.source,
     c.identifier, c.label, c.email, c.consumer_group
 """
 
@@ -52,7 +52,7 @@ def _request_row(row: tuple[object, ...]) -> dict[str, object]:
     (
         row_id, started_at, method, scheme, host, port, path, query, status, reason, duration_ms,
         request_bytes, response_bytes, endpoint, user_agent, error, http_version, content_type,
-        consumer_row_id, identifier, label, email, group,
+        consumer_row_id, source, identifier, label, email, group,
     ) = row  # fmt: skip
     assert isinstance(started_at, float | int)
     consumer = (
@@ -88,6 +88,7 @@ def _request_row(row: tuple[object, ...]) -> dict[str, object]:
         "endpoint": endpoint,
         "user_agent": user_agent,
         "error": error,
+        "source": source,
     }
 
 

@@ -91,3 +91,11 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+
+
+# Issue 15's rollups take m002; this one stays separate and last so the two merge in any order.
+@migrations()
+def m003_exchange_source(db: Database) -> None:
+    # Which launched program sent the request (`inspector run`, the app's Intercept menu);
+    # empty for traffic from clients set up by hand.
+    db.execute("ALTER TABLE exchanges ADD COLUMN source TEXT NOT NULL DEFAULT ''")

@@ -1,0 +1,244 @@
+"""`inspector run -- COMMAND`: one command's HTTP and HTTPS traffic through a capture."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from inspector.cli.app import db_option, main
+from inspector.cli.capture import _listen_callback, _set_callback
+from inspector.errors import InspectorError
+
+DEFAULT_LISTEN = ("127.0.0.1", 8080)
+# How a shell reports a command it could not run.
+_NOT_FOUND, _NOT_EXECUTABLE = 127, 126
+# A running capture commits every ~250 ms: the count is final once it stays put this long.
+_SETTLED_S = 0.75
+_SETTLE_LIMIT_S = 10.0
+
+
+class _RunFailed(InspectorError):
+    exit_code = 1
+
+
+def _say(message: str) -> None:
+    click.echo(f"inspector run: {message}", err=True)
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _run_command(command: tuple[str, ...], env: dict[str, str]) -> int:
+    """Run the command in the foreground; its exit status as a shell reports it."""
+    try:
+        child = subprocess.Popen(list(command), env=env)
+    except FileNotFoundError:
+        _say(f"{command[0]}: command not found")
+        return _NOT_FOUND
+    except PermissionError:
+        _say(f"{command[0]}: permission denied")
+        return _NOT_EXECUTABLE
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        child.send_signal(signum)
+
+    # Ctrl-C reaches the command from the terminal; we wait for it to end and then report.
+    # A SIGTERM or SIGHUP sent to us is passed on, so the command never outlives us unawares.
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
+        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
+    }
+    try:
+        status = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - status if status < 0 else status
+
+
+def _source_stats(db_path: Path, source: str) -> dict[str, object] | None:
+    from inspector.store import DatabaseError, open_db
+    from inspector.store.filters import SqlFilter
+    from inspector.store.queries import compute_stats
+
+    if not db_path.exists():
+        return None
+    try:
+        conn = open_db(db_path, readonly=True)
+    except DatabaseError:
+        return None
+    try:
+        return compute_stats(conn, SqlFilter("e.source = ?", (source,)))
+    finally:
+        conn.close()
+
+
+def _settled_stats(db_path: Path, source: str) -> dict[str, object] | None:
+    """The source's statistics once a running capture has committed its last requests."""
+    stats = _source_stats(db_path, source)
+    changed = time.monotonic()
+    deadline = changed + _SETTLE_LIMIT_S
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        latest = _source_stats(db_path, source)
+        if (latest or {}).get("requests") != (stats or {}).get("requests"):
+            stats, changed = latest, time.monotonic()
+        elif time.monotonic() - changed >= _SETTLED_S:
+            break
+    return stats
+
+
+def _summary(stats: dict[str, object] | None, source: str, db_path: Path) -> str:
+    from inspector.units import duration_text
+
+    where = f"source:{source} in {db_path}"
+    requests = int(stats["requests"]) if stats else 0  # type: ignore[call-overload]
+    if not requests:
+        return (
+            f"no requests captured ({where}). The command's HTTP client may ignore the proxy "
+            "variables: see `inspector run --help`."
+        )
+    assert stats is not None
+    errors = int(stats["errors"])  # type: ignore[call-overload]
+    latency = stats["latency_ms"]
+    p95 = latency.get("p95") if isinstance(latency, dict) else None
+    return (
+        f"{requests} {'request' if requests == 1 else 'requests'} captured, "
+        f"{errors} {'error' if errors == 1 else 'errors'}, "
+        f"p95 {duration_text(p95, 'n/a')} ({where})"
+    )
+
+
+@main.command(
+    "run",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@db_option
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file (grouping, redaction) for the capture this command starts.",
+)
+@click.option(
+    "--listen",
+    "listen",
+    metavar="HOST:PORT",
+    callback=_listen_callback,
+    help="Where the capture listens [default: 127.0.0.1:8080]. A capture already listening "
+    "there (the app's, say) is joined; otherwise one is started for the command and stopped "
+    "after it. Port 0 always starts one, on a free port.",
+)
+@click.option(
+    "--set",
+    "mitmproxy_options",
+    metavar="KEY=VALUE",
+    multiple=True,
+    callback=_set_callback,
+    help="A mitmproxy option for the capture it starts, e.g. --set ssl_insecure=true for an "
+    "API with a self-signed certificate. Repeatable.",
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    db_path: Path,
+    config_path: Path | None,
+    listen: tuple[str, int] | None,
+    mitmproxy_options: tuple[str, ...],
+    command: tuple[str, ...],
+) -> None:
+    """Run COMMAND with its HTTP and HTTPS traffic captured: `inspector run -- npm test`.
+
+    COMMAND gets both spellings of the proxy variables (HTTP_PROXY, http_proxy, HTTPS_PROXY,
+    https_proxy), an empty NO_PROXY (so an API on localhost is captured), and trusts mitmproxy's
+    CA through the variables curl, Python (requests, httpx, urllib), Node, Deno, Go, Ruby, git,
+    the AWS SDKs and Java read, pointing at private files deleted afterwards. Its requests are
+    tagged with a source (`source:curl-3fa9`). Exits with COMMAND's status, after a one-line
+    summary on standard error: requests captured, errors, p95.
+
+    Clients that ignore proxy variables are not captured: Node before 24 (its own fetch and
+    http), and Go for localhost and loopback addresses (use the machine's name instead).
+    """
+    from inspector.intercept.capture_child import CaptureChild, CaptureChildFailed
+    from inspector.intercept.probe import NotACapture, probe_capture
+    from inspector.intercept.session import InterceptSession
+    from inspector.intercept.tags import source_label
+    from inspector.intercept.trust import TrustError
+
+    program = command[0]
+    if os.sep not in program and shutil.which(program) is None:
+        _say(f"{program}: command not found")
+        sys.exit(_NOT_FOUND)
+    host, port = listen if listen is not None else DEFAULT_LISTEN
+    host = host or DEFAULT_LISTEN[0]
+    source = source_label(command)
+    db_path = db_path.expanduser().resolve()
+    explicit_db = ctx.get_parameter_source("db_path") is click.core.ParameterSource.COMMANDLINE
+
+    info = None
+    if port:
+        try:
+            info = probe_capture(host, port)
+        except NotACapture as exc:
+            raise _RunFailed(
+                f"{exc}; stop it, or choose another address with --listen (port 0 picks a "
+                "free one)."
+            ) from None
+    child: CaptureChild | None = None
+    if info is not None:
+        reverse = info.reverse_mode
+        if reverse is not None:
+            raise InspectorError(
+                f"The capture on {_address(host, port)} is a reverse proxy ({reverse}): point "
+                f"the command's base URL at http://{_address(host, port)} instead, without "
+                "inspector run."
+            )
+        if explicit_db and info.db_path != db_path:
+            _say(f"the capture on {_address(host, port)} records into {info.db_path}, not --db")
+        _say(f"using the capture already running on {_address(host, port)}")
+        db_path = info.db_path
+    else:
+        child = CaptureChild(
+            db_path, _address(host, port), source=source, config_path=config_path,
+            options=mitmproxy_options,
+        )  # fmt: skip
+        try:
+            child.wait_listening()
+            host, port = child.host, child.port
+            info = probe_capture(host, port)
+        except CaptureChildFailed as exc:
+            error = InspectorError(f"The capture could not start: {exc}")
+            error.exit_code = exc.exit_code
+            raise error from None
+        except NotACapture as exc:
+            child.stop()
+            raise _RunFailed(f"The capture started but does not answer: {exc}.") from None
+        except BaseException:
+            child.stop()
+            raise
+        assert info is not None
+
+    status = _NOT_FOUND
+    try:
+        with InterceptSession(host, port, info.confdir) as session:
+            status = _run_command(command, session.environment(source))
+    except TrustError as exc:
+        raise _RunFailed(str(exc)) from None
+    finally:
+        if child is not None:
+            child.stop()  # every exchange is committed when it returns
+    stats = _source_stats(db_path, source) if child else _settled_stats(db_path, source)
+    _say(_summary(stats, source, db_path))
+    sys.exit(status)
