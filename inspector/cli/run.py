@@ -53,11 +53,11 @@ def _run_command(command: tuple[str, ...], env: dict[str, str]) -> int:
 
     # Ctrl-C reaches the command from the terminal; we wait for it to end and then report.
     # A SIGTERM or SIGHUP sent to us is passed on, so the command never outlives us unawares.
-    previous = {
-        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
-        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
-    }
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN)}
+    for name in ("SIGTERM", "SIGHUP"):  # Windows has no SIGHUP
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, forward)
     try:
         status = child.wait()
     finally:
@@ -207,6 +207,11 @@ def run_command(
             )
         if explicit_db and info.db_path != db_path:
             _say(f"the capture on {_address(host, port)} records into {info.db_path}, not --db")
+        if config_path is not None or mitmproxy_options:
+            _say(
+                f"--config and --set apply to a capture it starts; the one on "
+                f"{_address(host, port)} keeps its own (use --listen 127.0.0.1:0 for a new one)"
+            )
         _say(f"using the capture already running on {_address(host, port)}")
         db_path = info.db_path
     else:

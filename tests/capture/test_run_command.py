@@ -343,3 +343,18 @@ def test_a_capture_that_cannot_start_reports_why(tmp_path: Path) -> None:
     result = _run(["--db", str(tmp_path / "x.db"), "--listen", "0.0.0.0:0", "--", "true"])
     assert result.returncode == 2
     assert "The capture could not start: Refusing to listen on 0.0.0.0" in result.stderr
+
+
+def test_joining_says_which_options_do_not_apply(
+    capture: ProxyProcess, upstream: Upstream, prefix: str, tmp_path: Path
+) -> None:
+    result = _run([
+        "--db", str(tmp_path / "mine.db"), "--set", "ssl_insecure=true",
+        "--listen", f"{capture.host}:{capture.port}",
+        "--", "curl", "-sSf", "-o", "/dev/null", upstream.url(f"{prefix}/json"),
+    ])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"records into {capture.db_path.resolve()}, not --db" in result.stderr
+    assert "--config and --set apply to a capture it starts" in result.stderr
+    assert not (tmp_path / "mine.db").exists()
+    assert Path(_summary(result)["db"]) == capture.db_path.resolve()
