@@ -81,6 +81,31 @@ class CaptureChild:
         for line in self._process.stderr:
             self.stderr_lines.append(line.rstrip("\n"))
 
+    @property
+    def started(self) -> bool | None:
+        """True once listening, False if it exited without, None while it is starting.
+
+        For callers that cannot block (the app polls this from a timer).
+        """
+        if self.port:
+            return True
+        if self._listening.is_set() or self._process.poll() is not None:
+            return False
+        return None
+
+    @property
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    def failure(self) -> CaptureChildFailed:
+        """Why it did not start (after `started` turned False)."""
+        self._process.wait()
+        for reader in self._readers:
+            reader.join(5)
+        errors = [line.removeprefix("Error: ") for line in self.stderr_lines if line.strip()]
+        message = " ".join(errors) or f"The capture exited with status {self._process.returncode}."
+        return CaptureChildFailed(message, 2 if self._process.returncode == 2 else 1)
+
     def wait_listening(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Return once the proxy accepts connections; raise CaptureChildFailed if it cannot."""
         self._listening.wait(timeout_s)
@@ -89,12 +114,7 @@ class CaptureChild:
         if self._process.poll() is None:
             self.stop()
             raise CaptureChildFailed(f"The capture did not start within {timeout_s:.0f} s.", 1)
-        self._process.wait()
-        for reader in self._readers:
-            reader.join(5)
-        errors = [line.removeprefix("Error: ") for line in self.stderr_lines if line.strip()]
-        message = " ".join(errors) or f"The capture exited with status {self._process.returncode}."
-        raise CaptureChildFailed(message, 2 if self._process.returncode == 2 else 1)
+        raise self.failure()
 
     def stop(self) -> int:
         """Stop it; every exchange it captured is committed when this returns. Its exit status."""
