@@ -66,7 +66,7 @@ def _run_command(command: tuple[str, ...], env: dict[str, str]) -> int:
     return 128 - status if status < 0 else status
 
 
-def _source_stats(db_path: Path, source: str) -> dict[str, object] | None:
+def _source_stats(db_path: Path, source: str, since: float) -> dict[str, object] | None:
     from inspector.store import DatabaseError, open_db
     from inspector.store.filters import SqlFilter
     from inspector.store.queries import compute_stats
@@ -78,19 +78,20 @@ def _source_stats(db_path: Path, source: str) -> dict[str, object] | None:
     except DatabaseError:
         return None
     try:
-        return compute_stats(conn, SqlFilter("e.source = ?", (source,)))
+        # This run's requests: an earlier run may have drawn the same label, however unlikely.
+        return compute_stats(conn, SqlFilter("e.source = ? AND e.started_at >= ?", (source, since)))
     finally:
         conn.close()
 
 
-def _settled_stats(db_path: Path, source: str) -> dict[str, object] | None:
+def _settled_stats(db_path: Path, source: str, since: float) -> dict[str, object] | None:
     """The source's statistics once a running capture has committed its last requests."""
-    stats = _source_stats(db_path, source)
+    stats = _source_stats(db_path, source, since)
     changed = time.monotonic()
     deadline = changed + _SETTLE_LIMIT_S
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        latest = _source_stats(db_path, source)
+        latest = _source_stats(db_path, source, since)
         if (latest or {}).get("requests") != (stats or {}).get("requests"):
             stats, changed = latest, time.monotonic()
         elif time.monotonic() - changed >= _SETTLED_S:
@@ -165,7 +166,7 @@ def run_command(
     https_proxy), an empty NO_PROXY (so an API on localhost is captured), and trusts mitmproxy's
     CA through the variables curl, Python (requests, httpx, urllib), Node, Deno, Go, Ruby, git,
     the AWS SDKs and Java read, pointing at private files deleted afterwards. Its requests are
-    tagged with a source (`source:curl-3fa9`). Exits with COMMAND's status, after a one-line
+    tagged with a source (`source:curl-3fa9c2`). Exits with COMMAND's status, after a one-line
     summary on standard error: requests captured, errors, p95.
 
     Clients that ignore proxy variables are not captured: Node before 24 (its own fetch and
@@ -236,6 +237,7 @@ def run_command(
         assert info is not None
 
     status = _NOT_FOUND
+    started = time.time() - 1.0  # clocks are the same machine's; a second of slack is plenty
     try:
         with InterceptSession(host, port, info.confdir) as session:
             status = _run_command(command, session.environment(source))
@@ -244,6 +246,9 @@ def run_command(
     finally:
         if child is not None:
             child.stop()  # every exchange is committed when it returns
-    stats = _source_stats(db_path, source) if child else _settled_stats(db_path, source)
+    if child is not None:
+        stats = _source_stats(db_path, source, started)
+    else:
+        stats = _settled_stats(db_path, source, started)
     _say(_summary(stats, source, db_path))
     sys.exit(status)

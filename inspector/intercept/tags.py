@@ -37,7 +37,7 @@ def _program(arg: str, *, first: bool) -> str:
 
 
 def source_label(command: Sequence[str], suffix: str | None = None) -> str:
-    """A short, readable tag for one launched program: `curl-3fa9`, `npm-test-07bc`.
+    """A short, readable tag for one launched program: `curl-3fa9c2`, `npm-test-07bc11`.
 
     The random suffix tells two runs of the same command apart; `source:curl` finds them all.
     """
@@ -57,7 +57,7 @@ def source_label(command: Sequence[str], suffix: str | None = None) -> str:
         if len(words) == 2:
             break
     stem = "-".join(word for word in words if word)[:40].strip("-") or "command"
-    return f"{stem}-{suffix if suffix is not None else os.urandom(2).hex()}"
+    return f"{stem}-{suffix if suffix is not None else os.urandom(3).hex()}"
 
 
 def proxy_url(host: str, port: int, label: str | None = None) -> str:

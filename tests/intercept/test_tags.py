@@ -33,7 +33,7 @@ def test_labels_name_the_program(command: list[str], label: str) -> None:
 def test_labels_always_fit_in_a_proxy_url() -> None:
     label = source_label(["x" * 500, "y" * 500])
     assert SOURCE_USER.fullmatch(f"src-{label}")
-    assert re.fullmatch(r"x{32}-[0-9a-f]{4}", label)
+    assert re.fullmatch(r"x{32}-[0-9a-f]{6}", label)
 
 
 def test_two_runs_get_different_labels() -> None:
