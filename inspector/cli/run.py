@@ -69,7 +69,7 @@ def _run_command(command: tuple[str, ...], env: dict[str, str]) -> int:
 def _source_stats(db_path: Path, source: str, since: float) -> dict[str, object] | None:
     from inspector.store import DatabaseError, open_db
     from inspector.store.filters import SqlFilter
-    from inspector.store.queries import compute_stats
+    from inspector.store.queries import compute_stats, count_requests
 
     if not db_path.exists():
         return None
@@ -79,7 +79,12 @@ def _source_stats(db_path: Path, source: str, since: float) -> dict[str, object]
         return None
     try:
         # This run's requests: an earlier run may have drawn the same label, however unlikely.
-        return compute_stats(conn, SqlFilter("e.source = ? AND e.started_at >= ?", (source, since)))
+        flt = SqlFilter("e.source = ? AND e.started_at >= ?", (source, since))
+        stats = compute_stats(conn, flt)
+        # mitmproxy's words when the API's certificate is not trusted (a self-signed dev API).
+        unverified = SqlFilter("e.error LIKE ?", ("%certificate verify failed%",))
+        stats["unverified_upstream"] = count_requests(conn, flt.and_(unverified))
+        return stats
     finally:
         conn.close()
 
@@ -251,4 +256,10 @@ def run_command(
     else:
         stats = _settled_stats(db_path, source, started)
     _say(_summary(stats, source, db_path))
+    if stats and stats.get("unverified_upstream"):
+        _say(
+            "the capture did not trust the API's certificate (self-signed?); for a test API, "
+            "capture with --set ssl_insecure=true (inspector run --listen 127.0.0.1:0 --set "
+            "ssl_insecure=true -- ...)."
+        )
     sys.exit(status)

@@ -121,6 +121,7 @@ def test_curl_plain_and_https_with_one_tag(
     assert {e.source for e in stored} == {_summary(result)["source"]}
     assert _summary(result)["source"].startswith("sh-curl-")
     assert all(e.user_agent.startswith("curl/") for e in stored)
+    assert "did not trust" not in result.stderr
 
 
 def test_the_command_exit_status_and_errors_come_back(
@@ -358,3 +359,16 @@ def test_joining_says_which_options_do_not_apply(
     assert "--config and --set apply to a capture it starts" in result.stderr
     assert not (tmp_path / "mine.db").exists()
     assert Path(_summary(result)["db"]) == capture.db_path.resolve()
+
+
+def test_an_api_certificate_the_capture_does_not_trust_gets_a_hint(
+    tls_server: Upstream, prefix: str, tmp_path: Path
+) -> None:
+    result = _run([
+        "--db", str(tmp_path / "run.db"), "--listen", "127.0.0.1:0",
+        "--set", f"confdir={tmp_path / 'mitmproxy'}",  # no ssl_insecure this time
+        "--", "curl", "-s", "-o", "/dev/null", tls_server.url(f"{prefix}/json", "localhost"),
+    ])  # fmt: skip
+    assert (_summary(result)["requests"], _summary(result)["errors"]) == ("1", "1")
+    assert "did not trust the API's certificate" in result.stderr
+    assert "--set ssl_insecure=true" in result.stderr
