@@ -11,7 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 from capture_servers import Upstream
-from capture_support import ProxyProcess, start_capture, wait_for_exchanges, wait_until
+from capture_support import (
+    ProxyProcess,
+    start_capture,
+    start_mitmdump,
+    wait_for_exchanges,
+    wait_until,
+)
 
 from inspector.capture.clients import source_of_credentials
 from inspector.intercept.probe import probe_capture
@@ -123,6 +129,21 @@ def test_the_probe_names_database_and_ca_and_is_never_recorded(
         assert probes.fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_your_own_mitmdump_with_the_addon_answers_the_probe_and_tags(
+    tmp_path: Path, upstream: Upstream, prefix: str
+) -> None:
+    proxy = start_mitmdump(tmp_path, tmp_path / "own.db")
+    try:
+        info = probe_capture(proxy.host, proxy.port)
+        with _tagged(proxy, "mine-0042") as http:
+            http.get(upstream.url(f"{prefix}/json"))
+        (stored,) = wait_for_exchanges(proxy.db_path, prefix)
+    finally:
+        proxy.stop()
+    assert info is not None and info.db_path == (tmp_path / "own.db").resolve()
+    assert stored.source == "mine-0042"
 
 
 def test_a_capture_for_one_program_tags_everything_it_sees(
