@@ -153,6 +153,7 @@ class Exchange:
     websocket_bytes: int | None = None
     consumer: Consumer | None = None
     endpoint: str = ""  # path template, e.g. /users/{id}; empty means "derive from path"
+    source: str = ""  # the launched program that sent it (`inspector run`, Intercept); "" unknown
 
     @property
     def url(self) -> str:

@@ -15,6 +15,7 @@ from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
 from inspector.capture.bodies import BodyRecorder
+from inspector.capture.clients import ClientTags, is_probe
 from inspector.capture.convert import flow_to_exchange, header_text, request_host
 from inspector.capture.writer import ExchangeWriter
 from inspector.config import Config, ConfigError, ConfigWatcher
@@ -51,6 +52,9 @@ class Recorder:
     """Records HTTP exchanges into an API Inspector database, applying its configuration."""
 
     def __init__(self, *, close_writer_when_done: bool = True) -> None:
+        # mitmproxy runs an addon's `addons` too: whoever loads the recorder (inspector capture,
+        # mitmdump -s addons/capture.py) gets source tags and the capture probe with it.
+        self.addons = [ClientTags()]
         self.writer: ExchangeWriter | None = None
         self._watcher: ConfigWatcher | None = None
         self._reported_config_error: str | None = None
@@ -193,7 +197,7 @@ class Recorder:
             )
 
     def _record(self, flow: http.HTTPFlow) -> None:
-        if self.writer is None:
+        if self.writer is None or is_probe(flow):
             return
         try:
             config = self._config()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from mitmproxy import http
 
 from inspector.capture.bodies import BodyRecorder, record_body
+from inspector.capture.clients import flow_source
 from inspector.model import Body, Exchange, Headers
 
 
@@ -160,4 +161,5 @@ def flow_to_exchange(flow: http.HTTPFlow, *, max_body_bytes: int) -> Exchange:
         error=flow.error.msg if flow.error is not None else None,
         websocket_messages=websocket_messages,
         websocket_bytes=websocket_bytes,
+        source=flow_source(flow),
     )

@@ -1,29 +1,17 @@
-"""`inspector run -- COMMAND`: one command's HTTP and HTTPS traffic through a capture, in one step.
-
-The command gets both spellings of the proxy variables (curl reads only the lower-case
-`http_proxy`), an empty NO_PROXY (so a local API on localhost is captured too) and the CA bundle
-variables that curl, Python, Node, Go, Ruby, git and the AWS SDKs read, pointing at a private
-bundle of the system's CAs plus mitmproxy's. Nothing is installed system-wide; the bundle is
-deleted when the command ends.
-"""
+"""`inspector run -- COMMAND`: one command's HTTP and HTTPS traffic through a capture."""
 
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
-import certifi
 import click
 
 from inspector.cli.app import db_option, main
@@ -31,161 +19,126 @@ from inspector.cli.capture import _listen_callback, _set_callback
 from inspector.errors import InspectorError
 
 DEFAULT_LISTEN = ("127.0.0.1", 8080)
-_START_TIMEOUT_S = 30.0
-# Exit status of a command that could not be run, as shells report it.
+# How a shell reports a command it could not run.
 _NOT_FOUND, _NOT_EXECUTABLE = 127, 126
+# A running capture commits every ~250 ms: the count is final once it stays put this long.
+_SETTLED_S = 0.75
+_SETTLE_LIMIT_S = 10.0
 
 
-class _RunError(InspectorError):
+class _RunFailed(InspectorError):
     exit_code = 1
 
 
-def _listening(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+def _say(message: str) -> None:
+    click.echo(f"inspector run: {message}", err=True)
 
 
-def _confdir(mitmproxy_options: tuple[str, ...]) -> Path:
-    for option in mitmproxy_options:
-        key, _, value = option.partition("=")
-        if key.strip() == "confdir" and value.strip():
-            return Path(value.strip()).expanduser()
-    return Path("~/.mitmproxy").expanduser()
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class _Capture:
-    """`inspector capture` in a child process, stopped (everything committed) on close."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,  # Ctrl-C in the terminal is for the command, not for us
-        )  # fmt: skip
-        self._stderr: list[str] = []
-        assert self.process.stderr is not None
-        self._reader = threading.Thread(
-            target=lambda: self._stderr.extend(self.process.stderr or ()), daemon=True
-        )
-        self._reader.start()
-
-    def wait_listening(self) -> tuple[str, int]:
-        """The real address from the `Listening on HOST:PORT ...` line."""
-        stdout = self.process.stdout
-        assert stdout is not None
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([stdout], [], [], 0.2)
-            if ready:
-                line = stdout.readline()
-                if line.startswith("Listening on "):
-                    address = line.split()[2]
-                    host, _, port = address.rpartition(":")
-                    return host.strip("[]"), int(port)
-                if not line and self.process.poll() is not None:
-                    break
-            elif self.process.poll() is not None:
-                break
-        self.stop()
-        reason = "".join(self._stderr).strip() or "it did not start listening within 30 s"
-        raise _RunError(f"The capture proxy could not start: {reason}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._reader.join(5)
-
-
-@contextmanager
-def _ca_bundle(confdir: Path) -> Iterator[tuple[Path, Path]]:
-    """(a private bundle of the system CAs plus mitmproxy's, mitmproxy's CA alone)."""
-    ca = confdir / "mitmproxy-ca-cert.pem"
-    if not ca.is_file():
-        raise _RunError(
-            f"mitmproxy's CA certificate {ca} is missing: pass the running capture's "
-            "--set confdir=DIR"
-        )
-    scratch = Path(tempfile.mkdtemp(prefix="inspector-run-"))  # 0700
-    try:
-        bundle = scratch / "ca-bundle.pem"
-        system = Path(certifi.where()).read_bytes()
-        bundle.write_bytes(system.rstrip(b"\n") + b"\n" + ca.read_bytes())
-        yield bundle, ca
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def proxy_environment(
-    base: dict[str, str], proxy_url: str, bundle: Path, ca: Path
-) -> dict[str, str]:
-    """`base` with everything set for the command's clients to use the proxy and trust its CA."""
-    env = dict(base)
-    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-        env[name] = proxy_url
-    # Clients skip the proxy for NO_PROXY hosts, often localhost: a local API is the point here.
-    env["NO_PROXY"] = env["no_proxy"] = ""
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
-                 "AWS_CA_BUNDLE", "PIP_CERT"):  # fmt: skip
-        env[name] = str(bundle)  # these replace the trusted set: system CAs included
-    env["NODE_EXTRA_CA_CERTS"] = str(ca)  # added to Node's own CAs
-    env["DENO_CERT"] = str(ca)
-    env["NODE_USE_ENV_PROXY"] = "1"  # Node 24+ reads HTTP(S)_PROXY only when asked to
-    host, _, port = proxy_url.removeprefix("http://").rpartition(":")
-    java = (f"-Dhttp.proxyHost={host} -Dhttp.proxyPort={port} -Dhttps.proxyHost={host} "
-            f"-Dhttps.proxyPort={port} -Dhttp.nonProxyHosts=")  # fmt: skip
-    env["JAVA_TOOL_OPTIONS"] = f"{env.get('JAVA_TOOL_OPTIONS', '')} {java}".strip()
-    env["INSPECTOR_PROXY"] = proxy_url
-    return env
-
-
-def _run(command: tuple[str, ...], env: dict[str, str]) -> int:
+def _run_command(command: tuple[str, ...], env: dict[str, str]) -> int:
+    """Run the command in the foreground; its exit status as a shell reports it."""
     try:
         child = subprocess.Popen(list(command), env=env)
     except FileNotFoundError:
-        click.echo(f"inspector run: {command[0]}: command not found", err=True)
+        _say(f"{command[0]}: command not found")
         return _NOT_FOUND
     except PermissionError:
-        click.echo(f"inspector run: {command[0]}: permission denied", err=True)
+        _say(f"{command[0]}: permission denied")
         return _NOT_EXECUTABLE
-    # Ctrl-C goes to the command (same terminal group); we wait for it to end, then report.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        child.send_signal(signum)
+
+    # Ctrl-C reaches the command from the terminal; we wait for it to end and then report.
+    # A SIGTERM or SIGHUP sent to us is passed on, so the command never outlives us unawares.
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN)}
+    for name in ("SIGTERM", "SIGHUP"):  # Windows has no SIGHUP
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, forward)
     try:
-        return child.wait()
+        status = child.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - status if status < 0 else status
 
 
-def _summary(db_path: Path, since: float) -> str:
-    """One line: requests captured since the command started, errors, p95."""
+@dataclass(frozen=True)
+class _RunFigures:
+    """What the closing line says about this run's requests."""
+
+    requests: int
+    errors: int
+    p95_ms: float | None
+    unverified_upstream: int
+
+
+def _source_figures(db_path: Path, source: str, since: float) -> _RunFigures | None:
     from inspector.store import DatabaseError, open_db
-    from inspector.store.queries import summary
+    from inspector.store.filters import SqlFilter
+    from inspector.store.queries import count_requests, summary
     from inspector.store.selection import Selection
-    from inspector.units import duration_text
 
     if not db_path.exists():
-        return f"no requests captured (no database at {db_path})"
+        return None
     try:
         conn = open_db(db_path, readonly=True)
-    except DatabaseError as exc:
-        return f"the capture could not be read: {exc}"
+    except DatabaseError:
+        return None
     try:
-        answer = summary(conn, Selection(start=since))
+        # This run's requests: an earlier run may have drawn the same label, however unlikely.
+        flt = SqlFilter("e.source = ? AND e.started_at >= ?", (source, since))
+        answer = summary(conn, Selection(filter=flt))
+        # mitmproxy's words when the API's certificate is not trusted (a self-signed dev API).
+        unverified = SqlFilter("e.error LIKE ?", ("%certificate verify failed%",))
+        return _RunFigures(
+            requests=answer.requests,
+            errors=answer.errors,
+            p95_ms=answer.latency_ms.p95,
+            unverified_upstream=count_requests(conn, Selection(filter=flt.and_(unverified))),
+        )
     finally:
         conn.close()
-    if not answer.requests:
-        return f"no requests captured into {db_path}"
-    noun = "request" if answer.requests == 1 else "requests"
-    errors = "1 error" if answer.errors == 1 else f"{answer.errors} errors"
-    p95 = answer.latency_ms.p95
-    latency = f", p95 {duration_text(p95)}" if p95 is not None else ""
-    return f"{answer.requests} {noun} captured, {errors}{latency}, into {db_path}"
+
+
+def _settled_figures(db_path: Path, source: str, since: float) -> _RunFigures | None:
+    """The source's figures once a running capture has committed its last requests."""
+    figures = _source_figures(db_path, source, since)
+    changed = time.monotonic()
+    deadline = changed + _SETTLE_LIMIT_S
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        latest = _source_figures(db_path, source, since)
+        if _requests(latest) != _requests(figures):
+            figures, changed = latest, time.monotonic()
+        elif time.monotonic() - changed >= _SETTLED_S:
+            break
+    return figures
+
+
+def _requests(figures: _RunFigures | None) -> int:
+    return figures.requests if figures else 0
+
+
+def _summary(figures: _RunFigures | None, source: str, db_path: Path) -> str:
+    from inspector.units import duration_text
+
+    where = f"source:{source} in {db_path}"
+    if figures is None or not figures.requests:
+        return (
+            f"no requests captured ({where}). The command's HTTP client may ignore the proxy "
+            "variables: see `inspector run --help`."
+        )
+    requests, errors = figures.requests, figures.errors
+    return (
+        f"{requests} {'request' if requests == 1 else 'requests'} captured, "
+        f"{errors} {'error' if errors == 1 else 'errors'}, "
+        f"p95 {duration_text(figures.p95_ms, 'n/a')} ({where})"
+    )
 
 
 @main.command(
@@ -198,16 +151,16 @@ def _summary(db_path: Path, since: float) -> str:
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Configuration file for the capture this command starts (grouping, redaction).",
+    help="Configuration file (grouping, redaction) for the capture this command starts.",
 )
 @click.option(
     "--listen",
     "listen",
     metavar="HOST:PORT",
     callback=_listen_callback,
-    help="Where the proxy listens [default: 127.0.0.1:8080]. A capture already listening there "
-    "(the app's, say) is used as it is; otherwise one is started for the command. Port 0 "
-    "starts one on a free port.",
+    help="Where the capture listens [default: 127.0.0.1:8080]. A capture already listening "
+    "there (the app's, say) is joined; otherwise one is started for the command and stopped "
+    "after it. Port 0 always starts one, on a free port.",
 )
 @click.option(
     "--set",
@@ -215,47 +168,114 @@ def _summary(db_path: Path, since: float) -> str:
     metavar="KEY=VALUE",
     multiple=True,
     callback=_set_callback,
-    help="A mitmproxy option for the capture it starts (--set ssl_insecure=true, --set "
-    "confdir=DIR). Repeatable.",
+    help="A mitmproxy option for the capture it starts, e.g. --set ssl_insecure=true for an "
+    "API with a self-signed certificate. Repeatable.",
 )
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_context
 def run_command(
+    ctx: click.Context,
     db_path: Path,
     config_path: Path | None,
     listen: tuple[str, int] | None,
     mitmproxy_options: tuple[str, ...],
     command: tuple[str, ...],
 ) -> None:
-    """Run COMMAND with its HTTP and HTTPS traffic going through a capture.
+    """Run COMMAND with its HTTP and HTTPS traffic captured: `inspector run -- npm test`.
 
-    Use `--` before the command: `inspector run -- curl https://localhost:8443/users`. Exits with
-    the command's status and prints a one-line summary (requests, errors, p95) on stderr.
+    COMMAND gets both spellings of the proxy variables (HTTP_PROXY, http_proxy, HTTPS_PROXY,
+    https_proxy), an empty NO_PROXY (so an API on localhost is captured), and trusts mitmproxy's
+    CA through the variables curl, Python (requests, httpx, urllib), Node, Deno, Go, Ruby, git,
+    the AWS SDKs and Java read, pointing at private files deleted afterwards. Its requests are
+    tagged with a source (`source:curl-3fa9c2`). Exits with COMMAND's status, after a one-line
+    summary on standard error: requests captured, errors, p95.
+
+    Clients that ignore proxy variables are not captured: Node before 24 (its own fetch and
+    http), and Go for localhost and loopback addresses (use the machine's name instead).
     """
+    from inspector.intercept.capture_child import CaptureChild, CaptureChildFailed
+    from inspector.intercept.probe import NotACapture, probe_capture
+    from inspector.intercept.session import InterceptSession
+    from inspector.intercept.tags import source_label
+    from inspector.intercept.trust import TrustError
+
+    program = command[0]
+    if os.sep not in program and shutil.which(program) is None:
+        _say(f"{program}: command not found")
+        sys.exit(_NOT_FOUND)
     host, port = listen if listen is not None else DEFAULT_LISTEN
     host = host or DEFAULT_LISTEN[0]
-    db_path = db_path.expanduser()
-    capture: _Capture | None = None
-    if port and _listening(host, port):
-        click.echo(f"inspector run: using the capture already listening on {host}:{port}",
-                   err=True)  # fmt: skip
+    source = source_label(command)
+    db_path = db_path.expanduser().resolve()
+    explicit_db = ctx.get_parameter_source("db_path") is click.core.ParameterSource.COMMANDLINE
+
+    info = None
+    if port:
+        try:
+            info = probe_capture(host, port)
+        except NotACapture as exc:
+            raise _RunFailed(
+                f"{exc}; stop it, or choose another address with --listen (port 0 picks a "
+                "free one)."
+            ) from None
+    child: CaptureChild | None = None
+    if info is not None:
+        reverse = info.reverse_mode
+        if reverse is not None:
+            raise InspectorError(
+                f"The capture on {_address(host, port)} is a reverse proxy ({reverse}): point "
+                f"the command's base URL at http://{_address(host, port)} instead, without "
+                "inspector run."
+            )
+        if explicit_db and info.db_path != db_path:
+            _say(f"the capture on {_address(host, port)} records into {info.db_path}, not --db")
+        if config_path is not None or mitmproxy_options:
+            _say(
+                f"--config and --set apply to a capture it starts; the one on "
+                f"{_address(host, port)} keeps its own (use --listen 127.0.0.1:0 for a new one)"
+            )
+        _say(f"using the capture already running on {_address(host, port)}")
+        db_path = info.db_path
     else:
-        argv = [sys.executable, "-m", "inspector", "capture", "--db", str(db_path),
-                "--listen", f"{host}:{port}", "--exit-with-parent"]  # fmt: skip
-        if config_path is not None:
-            argv += ["--config", str(config_path)]
-        for option in mitmproxy_options:
-            argv += ["--set", option]
-        capture = _Capture(argv)
-        host, port = capture.wait_listening()
-    started = time.time()
+        child = CaptureChild(
+            db_path, _address(host, port), source=source, config_path=config_path,
+            options=mitmproxy_options,
+        )  # fmt: skip
+        try:
+            child.wait_listening()
+            host, port = child.host, child.port
+            info = probe_capture(host, port)
+        except CaptureChildFailed as exc:
+            error = InspectorError(f"The capture could not start: {exc}")
+            error.exit_code = exc.exit_code
+            raise error from None
+        except NotACapture as exc:
+            child.stop()
+            raise _RunFailed(f"The capture started but does not answer: {exc}.") from None
+        except BaseException:
+            child.stop()
+            raise
+        assert info is not None
+
+    status = _NOT_FOUND
+    started = time.time() - 1.0  # clocks are the same machine's; a second of slack is plenty
     try:
-        with _ca_bundle(_confdir(mitmproxy_options)) as (bundle, ca):
-            env = proxy_environment(dict(os.environ), f"http://{host}:{port}", bundle, ca)
-            status = _run(command, env)
+        with InterceptSession(host, port, info.confdir) as session:
+            status = _run_command(command, session.environment(source))
+    except TrustError as exc:
+        raise _RunFailed(str(exc)) from None
     finally:
-        if capture is not None:
-            capture.stop()  # every exchange committed before the summary reads them
-    if capture is None:
-        time.sleep(0.5)  # the running capture commits in batches of about 250 ms
-    click.echo(f"inspector run: {_summary(db_path, started)}", err=True)
+        if child is not None:
+            child.stop()  # every exchange is committed when it returns
+    if child is not None:
+        figures = _source_figures(db_path, source, started)
+    else:
+        figures = _settled_figures(db_path, source, started)
+    _say(_summary(figures, source, db_path))
+    if figures and figures.unverified_upstream:
+        _say(
+            "the capture did not trust the API's certificate (self-signed?); for a test API, "
+            "capture with --set ssl_insecure=true (inspector run --listen 127.0.0.1:0 --set "
+            "ssl_insecure=true -- ...)."
+        )
     sys.exit(status)

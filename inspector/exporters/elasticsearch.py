@@ -41,6 +41,7 @@ MAPPING: dict[str, Any] = {
             "request_bytes": {"type": "long"},
             "response_bytes": {"type": "long"},
             "user_agent": {"type": "keyword", "ignore_above": 1024},
+            "source": {"type": "keyword"},
             "client_address": _KEYWORD,
             "error": {"type": "text"},
             "consumer": {
@@ -93,6 +94,7 @@ def document(exchange: Exchange) -> dict[str, Any]:
         "request_bytes": exchange.request_body.size,
         "response_bytes": exchange.response_body.size,
         "user_agent": exchange.user_agent,
+        "source": exchange.source,
         "client_address": exchange.client_address,
         "error": exchange.error,
         "consumer": (

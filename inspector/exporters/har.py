@@ -4,8 +4,8 @@ Avoids the bugs other tools ship: timings that do not apply are -1 (never null),
 is ISO 8601 with an explicit UTC offset whatever the locale, binary bodies are base64 with
 `encoding: "base64"`, sizes that are unknown are -1. Everything HAR has no field for travels in
 `_`-prefixed custom fields (allowed by the spec), so `inspector import` gets back the very same
-exchange: `_uid`, `_consumer`, `_endpoint`, `_error`, `_durationMs`, `_ttfbMs`, addresses and
-ports, `_truncated` and `_size` on bodies.
+exchange: `_uid`, `_consumer`, `_endpoint`, `_source`, `_error`, `_durationMs`, `_ttfbMs`,
+addresses and ports, `_truncated` and `_size` on bodies.
 """
 
 from __future__ import annotations
@@ -214,6 +214,8 @@ def har_entry(exchange: Exchange) -> JsonObject:
             "_websocketBytes": exchange.websocket_bytes,
         }
     )
+    if exchange.source:
+        entry["_source"] = exchange.source
     return entry
 
 

@@ -315,6 +315,7 @@ def _exchange(entry: _Fields, uid: str) -> Exchange:
         websocket_bytes=websocket_bytes,
         consumer=_consumer(entry),
         endpoint=entry.text("_endpoint", default=""),
+        source=entry.text("_source", default=""),
     )
 
 

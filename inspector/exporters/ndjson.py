@@ -66,6 +66,7 @@ def exchange_record(row_id: int, exchange: Exchange) -> JsonObject:
         "endpoint": exchange.endpoint or endpoint_template(exchange.path),
         "user_agent": exchange.user_agent,
         "error": exchange.error,
+        "source": exchange.source,
         "client_address": exchange.client_address,
         "server_address": exchange.server_address,
         "request_headers": [list(pair) for pair in exchange.request_headers],

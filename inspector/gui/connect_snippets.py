@@ -164,4 +164,24 @@ def sections(address: str, confdir: Path, mode: str = "regular") -> list[Section
                 Snippet("environment of many SDKs", f"export API_BASE_URL=http://{address}"),
             ),
         )]  # fmt: skip
-    return result
+    return [one_step_section(address), *result]
+
+
+def one_step_section(address: str) -> Section:
+    """Per client, the one command that sets proxy and trust up: `inspector run -- COMMAND`."""
+    listen = "" if address == "127.0.0.1:8080" else f" --listen {address}"
+    run = f"inspector run{listen} --"
+    return Section(
+        "One step",
+        "Start your client through inspector run: it gets the proxy, the certificate and no "
+        "NO_PROXY exception for localhost, and its requests are tagged so that the filter "
+        "source:NAME lists them. For a browser or a whole terminal, use the Intercept menu.",
+        (
+            Snippet("any command", f"{run} <your command>"),
+            Snippet("curl", f"{run} curl https://api.example.com/users"),
+            Snippet("Python (requests, httpx, urllib)", f"{run} python app.py"),
+            Snippet("a test suite", f"{run} pytest\n{run} npm test"),
+            Snippet("Node 24 or later", f"{run} node app.js"),
+            Snippet("Java (HttpClient, HttpURLConnection)", f"{run} java -jar app.jar"),
+        ),
+    )

@@ -24,6 +24,7 @@ from inspector.errors import InspectorError
 from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.charts import ChartsPanel, EndpointsView
 from inspector.gui.database_files import replace_database
+from inspector.gui.intercept import Interceptor
 from inspector.gui.models.consumers import ALL, ConsumerListModel, ConsumerRow
 from inspector.gui.models.requests import RequestTableModel
 from inspector.gui.views.capture_bar import CaptureBar
@@ -33,6 +34,7 @@ from inspector.gui.views.details import DetailsView
 from inspector.gui.views.export_dialog import ExportDialog, ExportScope, selected_ids
 from inspector.gui.views.filter_bar import FilterBar, quote_value
 from inspector.gui.views.forwarding import ForwardingControl, config_path_of, load_exports
+from inspector.gui.views.intercept import add_intercept_menu
 from inspector.gui.views.menus import add_menus, add_toolbar
 from inspector.gui.views.requests import RequestsView
 from inspector.gui.views.status_bar import InspectorStatusBar
@@ -113,6 +115,11 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._connect_signals()
+        self.interceptor = Interceptor(capture, self)  # what it launched closes when we do
+        add_intercept_menu(
+            self, self.interceptor, self.filter_bar.set_text, self.status.showMessage
+        )
+        self.before_shutdown.append(self.interceptor.close)
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(intervals.status_ms)

@@ -164,6 +164,24 @@ def _check_schema(db: Database, path: Path, readonly: bool) -> None:
             raise DatabaseError(f"{path} is empty: no traffic has been captured into it.")
 
 
+def _has_pending_migrations(db: Database) -> bool:
+    applied = {m.name for m in migrations.applied(db)}
+    return any(m.name not in applied for m in migrations._migrations)
+
+
+def _upgrade(path: Path) -> None:
+    """Bring a database of an older version up to date, so that readers find every column.
+
+    Migrations only add (a column with its default, a table): no captured row changes.
+    """
+    if not os.access(path, os.W_OK):
+        raise DatabaseError(
+            f"{path} was written by an older version of API Inspector and is read-only, so it "
+            "cannot be upgraded; make it writable or copy it."
+        )
+    open_db(path).close()
+
+
 def file_identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """(device, inode) of the file at path now, or None if there is none.
 
@@ -207,6 +225,11 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
             conn.close()
             _remove_new_sidecars(absent)
             raise
+        if readonly and _has_pending_migrations(Database(conn)):
+            # An older version's file: readers need every column, so bring it up to date.
+            conn.close()
+            _upgrade(path)
+            return open_db(path, readonly=True)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} cannot be opened: {exc}.") from exc
     return conn

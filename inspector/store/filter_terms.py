@@ -272,6 +272,7 @@ _HAS: dict[str, str] = {
     "body": "(e.request_bytes > 0 OR e.response_bytes > 0)",
     "consumer": "e.consumer_id IS NOT NULL",
     "query": "e.query != ''",
+    "source": "e.source != ''",
     "websocket": _WEBSOCKET,
     "ws": _WEBSOCKET,
 }
@@ -298,6 +299,10 @@ def _term_ua(ctx: TermContext) -> Compiled:
     return "e.user_agent LIKE ? ESCAPE '\\'", (f"%{_like_escape(ctx.value)}%",)
 
 
+def _term_source(ctx: TermContext) -> Compiled:
+    return "e.source LIKE ? ESCAPE '\\'", (f"%{_like_escape(ctx.value)}%",)
+
+
 TERMS: dict[str, Callable[[TermContext], Compiled]] = {
     "method": _term_method,
     "status": _term_status,
@@ -314,4 +319,5 @@ TERMS: dict[str, Callable[[TermContext], Compiled]] = {
     "scheme": _term_scheme,
     "port": _term_port,
     "ua": _term_ua,
+    "source": _term_source,
 }

@@ -46,10 +46,12 @@ FILTER_KEYS: dict[str, str] = {
     "since": "started at or after: since:15m, since:2h, since:today, since:2026-11-22T10:00",
     "until": "started before: until:1h, until:2026-11-22 (the whole day), until:10:30",
     "type": "response media type: type:json, html, xml, text, image, form, binary, websocket",
-    "has": "has:error (failed, no response), has:body, has:consumer, has:query, has:websocket",
+    "has": "has:error (failed, no response), has:body, has:consumer, has:query, has:source, "
+    "has:websocket",
     "scheme": "URL scheme: scheme:https",
     "port": "server port: port:8080, port:>=8000",
     "ua": "user agent contains (any case): ua:curl",
+    "source": "launched program (inspector run, Intercept) contains (any case): source:curl",
 }
 
 # Aliases a user may reasonably type; they map to a key of FILTER_KEYS.

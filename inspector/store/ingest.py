@@ -16,7 +16,7 @@ _EXCHANGE_COLUMNS = (
     "client_port", "server_address", "server_port", "request_bytes", "response_bytes",
     "request_wire_bytes", "response_wire_bytes", "request_truncated", "response_truncated",
     "request_content_type", "response_content_type", "user_agent", "consumer_id",
-    "websocket_messages", "websocket_bytes",
+    "websocket_messages", "websocket_bytes", "source",
 )  # fmt: skip
 _INSERT_EXCHANGE = (
     f"INSERT INTO exchanges ({', '.join(_EXCHANGE_COLUMNS)}) "
@@ -124,6 +124,7 @@ def _exchange_row(exchange: Exchange, row_id: int, consumer_id: int | None) -> t
         exchange.server_port, req.size, resp.size, req.wire_size, resp.wire_size,
         _truncated(req), _truncated(resp), req.content_type, resp.content_type,
         exchange.user_agent, consumer_id, exchange.websocket_messages, exchange.websocket_bytes,
+        exchange.source,
     )  # fmt: skip
 
 

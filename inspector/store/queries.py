@@ -73,6 +73,7 @@ class RequestRecord:
     http_version: str
     response_content_type: str
     consumer: RequestConsumer | None
+    source: str = ""  # which launched program sent it (`inspector run`); empty: set up by hand
 
     @property
     def url(self) -> str:
@@ -115,13 +116,14 @@ class RequestRecord:
             "endpoint": self.endpoint,
             "user_agent": self.user_agent,
             "error": self.error,
+            "source": self.source,
         }
 
 
 _REQUEST_COLUMNS = """
     e.id, e.started_at, e.method, e.scheme, e.host, e.port, e.path, e.query, e.status,
     e.reason, e.duration_ms, e.request_bytes, e.response_bytes, e.endpoint, e.user_agent,
-    e.error, e.http_version, e.response_content_type, e.consumer_id,
+    e.error, e.http_version, e.response_content_type, e.consumer_id, e.source,
     c.identifier, c.label, c.email, c.consumer_group
 """
 
@@ -131,7 +133,7 @@ def _request_record(row: Any) -> RequestRecord:
     (
         row_id, started_at, method, scheme, host, port, path, query, status, reason, duration_ms,
         request_bytes, response_bytes, endpoint, user_agent, error, http_version, content_type,
-        consumer_row_id, identifier, label, email, group,
+        consumer_row_id, source, identifier, label, email, group,
     ) = row  # fmt: skip
     consumer = (
         RequestConsumer(consumer_row_id, identifier, label, email, group)
@@ -141,7 +143,7 @@ def _request_record(row: Any) -> RequestRecord:
     return RequestRecord(
         row_id, float(started_at), method, scheme, host, port, path, query, status, reason,
         duration_ms, request_bytes, response_bytes, endpoint, user_agent, error, http_version,
-        content_type, consumer,
+        content_type, consumer, source or "",
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ _SELECT = """
            e.client_address, e.client_port, e.server_address, e.server_port,
            e.request_bytes, e.response_bytes, e.request_wire_bytes, e.response_wire_bytes,
            e.request_truncated, e.response_truncated, e.request_content_type,
-           e.response_content_type, e.websocket_messages, e.websocket_bytes,
+           e.response_content_type, e.websocket_messages, e.websocket_bytes, e.source,
            c.identifier, c.label, c.email, c.consumer_group,
            p.request_headers, p.response_headers, p.request_body, p.response_body
     FROM exchanges e
@@ -38,8 +38,8 @@ def _exchange(row: Any) -> tuple[int, Exchange]:
         endpoint, http_version, status, reason, error, client_address, client_port,
         server_address, server_port, request_bytes, response_bytes, request_wire_bytes,
         response_wire_bytes, request_truncated, response_truncated, request_content_type,
-        response_content_type, websocket_messages, websocket_bytes, identifier, label, email,
-        group, request_headers, response_headers, request_body, response_body,
+        response_content_type, websocket_messages, websocket_bytes, source, identifier, label,
+        email, group, request_headers, response_headers, request_body, response_body,
     ) = row  # fmt: skip
     consumer = (
         Consumer(id=identifier, label=label, email=email, group=group) if identifier else None
@@ -64,6 +64,7 @@ def _exchange(row: Any) -> tuple[int, Exchange]:
             content_type=response_content_type,
         ),
         websocket_messages=websocket_messages, websocket_bytes=websocket_bytes, consumer=consumer,
+        source=source,
     )  # fmt: skip
     return row_id, exchange
 

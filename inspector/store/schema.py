@@ -103,3 +103,10 @@ def m002_rollups(db: Database) -> None:
         if statement.strip():
             db.conn.execute(statement)
     rollups.rebuild(db.conn)
+
+
+@migrations()
+def m003_exchange_source(db: Database) -> None:
+    # Which launched program sent the request (`inspector run`, the app's Intercept menu);
+    # empty for traffic from clients set up by hand.
+    db.execute("ALTER TABLE exchanges ADD COLUMN source TEXT NOT NULL DEFAULT ''")

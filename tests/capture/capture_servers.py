@@ -109,6 +109,10 @@ class UpstreamHandler(BaseHTTPRequestHandler):
         if route == "json":
             document = {"ok": True, "method": self.command, "received_bytes": len(body)}
             self._send(200, json.dumps(document).encode(), "application/json")
+        elif route == "headers":
+            # What reached the server: a proxy must not forward its own credentials.
+            names = sorted({name.lower() for name in self.headers})
+            self._send(200, json.dumps({"header_names": names}).encode(), "application/json")
         elif route == "echo":
             content_type = self.headers.get("content-type", "application/octet-stream")
             self._send(200, body, content_type, {"X-Received-Bytes": str(len(body))})
@@ -248,7 +252,12 @@ def serve_h2(sock: ssl.SSLSocket, respond: H2Answer | None = None) -> None:
                     conn.send_data(event.stream_id, content, end_stream=True)
                     continue
                 answer = json.dumps(
-                    {"protocol": "h2", "path": headers[":path"], "received_bytes": len(body)}
+                    {
+                        "protocol": "h2",
+                        "path": headers[":path"],
+                        "received_bytes": len(body),
+                        "header_names": sorted(k for k in headers if not k.startswith(":")),
+                    }
                 ).encode()
                 response_headers = [(":status", "200"), ("content-type", "application/json")]
                 if not headers[":path"].endswith("/nolength"):

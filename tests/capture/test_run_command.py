@@ -1,149 +1,374 @@
-"""`inspector run -- COMMAND`: real clients (curl, requests, httpx, urllib, Node where it reads
-proxy variables) reach plain and HTTPS APIs on 127.0.0.1 through a capture, trusting its CA."""
+"""`inspector run -- COMMAND` with real clients (curl, requests, httpx, urllib, git, Node, Java)
+against real local APIs, plain and HTTPS with their own self-signed certificate."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import ssl
+import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import textwrap
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from capture_servers import make_self_signed
-from capture_support import exchanges_under, start_capture
+from capture_servers import Upstream
+from capture_support import REPO, ProxyProcess, exchanges_under, start_capture, wait_until
+
+from inspector.model import Exchange
 
 pytestmark = pytest.mark.capture
+_SUMMARY = re.compile(
+    r"^inspector run: (?P<requests>\d+) requests? captured, (?P<errors>\d+) errors?, "
+    r"p95 (?P<p95>[\d.]+ m?s) \(source:(?P<source>\S+) in (?P<db>.+)\)$",
+    re.MULTILINE,
+)
 
 
-class Api(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = b'{"ok": true}'
-        status = 500 if self.path.endswith("/boom") else 200
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def _serve(context: ssl.SSLContext | None) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    if context is not None:
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"{'https' if context else 'http'}://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def plain_api() -> Iterator[str]:
-    yield from _serve(None)
-
-
-@pytest.fixture
-def tls_api(tmp_path: Path) -> Iterator[str]:
-    cert, key = make_self_signed(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    yield from _serve(context)
-
-
-def _inspector_run(tmp_path: Path, *command: str, listen: str = "127.0.0.1:0",
-                   confdir: str = "conf") -> subprocess.CompletedProcess[str]:  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+def _run(
+    args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    base = {**os.environ, **(env or {})}
+    base.pop("INSPECTOR_CONFIG", None)
     return subprocess.run(
-        [sys.executable, "-m", "inspector", "run", "--db", str(tmp_path / "run.db"),
-         "--listen", listen, "--set", f"confdir={tmp_path / confdir}",
-         "--set", "ssl_insecure=true", "--", *command],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "inspector", "run", *args],
+        capture_output=True, text=True, cwd=REPO, env=base, timeout=timeout,
     )  # fmt: skip
 
 
-PYTHON_CLIENTS = """
-import sys, urllib.request
-import httpx, requests
-for base in sys.argv[1:]:
-    assert requests.get(base + "/py/requests").status_code == 200
-    assert httpx.get(base + "/py/httpx").status_code == 200
-    assert urllib.request.urlopen(base + "/py/urllib").status == 200
-print("clients done")
-"""
+def _joining(
+    capture: ProxyProcess, *command: str, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run through the shared capture (which trusts the self-signed test API)."""
+    return _run(["--listen", f"{capture.host}:{capture.port}", "--", *command], **kwargs)  # type: ignore[arg-type]
 
 
-def test_python_clients_and_curl_are_captured_over_http_and_https(
-    tmp_path: Path, plain_api: str, tls_api: str
+def _summary(result: subprocess.CompletedProcess[str]) -> re.Match[str]:
+    match = _SUMMARY.search(result.stderr)
+    assert match, result.stderr
+    return match
+
+
+def _rows(capture: ProxyProcess, prefix: str) -> list[Exchange]:
+    return exchanges_under(capture.db_path, prefix)
+
+
+@pytest.fixture
+def own_capture_args(tmp_path: Path) -> list[str]:
+    """Options for a capture that `inspector run` starts itself, on a free port."""
+    return [
+        "--db", str(tmp_path / "run.db"), "--listen", "127.0.0.1:0",
+        "--set", f"confdir={tmp_path / 'mitmproxy'}", "--set", "ssl_insecure=true",
+    ]  # fmt: skip
+
+
+_PYTHON_CLIENTS = {
+    "requests": "import requests, sys; r = requests.get(sys.argv[1], timeout=20); "
+    "print(r.status_code, r.json()['ok'])",
+    "httpx": "import httpx, sys; r = httpx.get(sys.argv[1], timeout=20); "
+    "print(r.status_code, r.json()['ok'])",
+    "urllib": "import json, sys, urllib.request; r = urllib.request.urlopen(sys.argv[1], "
+    "timeout=20); print(r.status, json.load(r)['ok'])",
+}
+
+
+@pytest.mark.parametrize("client", sorted(_PYTHON_CLIENTS))
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_python_clients_reach_a_local_api_through_the_capture(
+    capture: ProxyProcess,
+    tls_server: Upstream,
+    upstream: Upstream,
+    prefix: str,
+    client: str,
+    scheme: str,
 ) -> None:
-    done = _inspector_run(tmp_path, sys.executable, "-c", PYTHON_CLIENTS, plain_api, tls_api)
-    assert done.returncode == 0, done.stderr
-    assert "clients done" in done.stdout
-    curl = shutil.which("curl")
-    assert curl is not None, "curl is part of the machine's tools"
-    done = _inspector_run(tmp_path, curl, "-sSf", f"{tls_api}/curl/tls", f"{plain_api}/curl/plain")
-    assert done.returncode == 0, done.stderr
-    assert "2 requests captured, 0 errors, p95" in done.stderr
+    api = tls_server if scheme == "https" else upstream
+    # A NO_PROXY that skips localhost, as many shells and CI images set, must not matter.
+    result = _joining(
+        capture, sys.executable, "-c", _PYTHON_CLIENTS[client],
+        api.url(f"{prefix}/json", host="localhost"),
+        env={"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"},
+    )  # fmt: skip
 
-    stored = exchanges_under(tmp_path / "run.db", "/")
-    seen = {(e.scheme, e.path) for e in stored}
-    for scheme in ("http", "https"):
-        for client in ("requests", "httpx", "urllib"):
-            assert (scheme, f"/py/{client}") in seen
-    assert ("https", "/curl/tls") in seen and ("http", "/curl/plain") in seen
-    agents = {e.request_header("User-Agent").split("/")[0] for e in stored}
-    assert {"python-requests", "python-httpx", "Python-urllib", "curl"} <= agents
-    assert not list(tmp_path.glob("conf/*bundle*"))  # nothing left behind
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200 True"
+    (stored,) = wait_until(lambda: _rows(capture, prefix), what="the request")
+    assert (stored.scheme, stored.host, stored.status) == (scheme, "localhost", 200)
+    summary = _summary(result)
+    assert (summary["requests"], summary["errors"]) == ("1", "0")
+    assert summary["source"] == stored.source
+    assert stored.source.startswith("python-")
+    assert Path(summary["db"]) == capture.db_path.resolve()
 
 
-def test_the_command_status_is_returned_and_errors_are_counted(
-    tmp_path: Path, plain_api: str
+def test_curl_plain_and_https_with_one_tag(
+    capture: ProxyProcess, tls_server: Upstream, upstream: Upstream, prefix: str
 ) -> None:
-    script = f"import httpx, sys; httpx.get('{plain_api}/boom'); sys.exit(3)"
-    done = _inspector_run(tmp_path, sys.executable, "-c", script)
-    assert done.returncode == 3
-    assert "inspector run: 1 request captured, 1 error" in done.stderr
-    missing = _inspector_run(tmp_path, "no-such-command-here")
-    assert missing.returncode == 127
-    assert "no-such-command-here: command not found" in missing.stderr
-    assert "Traceback" not in missing.stderr
+    # curl reads only the lower-case http_proxy for plain HTTP: the snippet users got wrong.
+    script = (
+        f"curl -sSf {upstream.url(f'{prefix}/plain/json', host='localhost')} && "
+        f"curl -sSf {tls_server.url(f'{prefix}/tls/json', host='localhost')}"
+    )
+    result = _joining(capture, "sh", "-c", script, env={"http_proxy": "", "HTTP_PROXY": ""})
+
+    assert result.returncode == 0, result.stderr
+    stored = wait_until(
+        lambda: _rows(capture, prefix) if len(_rows(capture, prefix)) == 2 else None
+    )
+    assert [(e.scheme, e.status) for e in stored] == [("http", 200), ("https", 200)]
+    assert {e.source for e in stored} == {_summary(result)["source"]}
+    assert _summary(result)["source"].startswith("sh-curl-")
+    assert all(e.user_agent.startswith("curl/") for e in stored)
+    assert "did not trust" not in result.stderr
 
 
-def test_a_running_capture_is_joined_not_started_twice(tmp_path: Path, plain_api: str) -> None:
-    proxy = start_capture(tmp_path, db_path=tmp_path / "run.db")
-    try:
-        done = _inspector_run(
-            tmp_path, sys.executable, "-c", f"import httpx; httpx.get('{plain_api}/joined')",
-            listen=f"127.0.0.1:{proxy.port}", confdir="mitmproxy",
-        )  # fmt: skip
-    finally:
-        assert proxy.stop() == 0
-    assert done.returncode == 0, done.stderr
-    assert f"using the capture already listening on 127.0.0.1:{proxy.port}" in done.stderr
-    assert [e.path for e in exchanges_under(tmp_path / "run.db", "/joined")] == ["/joined"]
+def test_the_command_exit_status_and_errors_come_back(
+    capture: ProxyProcess, upstream: Upstream, prefix: str
+) -> None:
+    script = f"curl -s -o /dev/null {upstream.url(f'{prefix}/status?code=503')}; exit 3"
+    result = _joining(capture, "sh", "-c", script)
+
+    assert result.returncode == 3
+    summary = _summary(result)
+    assert (summary["requests"], summary["errors"]) == ("1", "1")
 
 
-def _node_reads_proxy_variables() -> str:
+def test_git_trusts_the_capture(capture: ProxyProcess, tls_server: Upstream, prefix: str) -> None:
+    url = tls_server.url(f"{prefix}/repo.git", host="localhost")
+    result = _joining(capture, "git", "ls-remote", url, env={"GIT_TERMINAL_PROMPT": "0"})
+
+    # Our test API is no repository (git reads its answers as an empty one), but git's
+    # requests got there over TLS that git verified, and carried their tag.
+    assert "SSL" not in result.stderr and "certificate" not in result.stderr, result.stderr
+    stored = wait_until(lambda: _rows(capture, prefix), what="git's request")
+    assert stored[0].scheme == "https" and stored[0].path.endswith("/info/refs")
+    assert stored[0].user_agent.startswith("git/")
+    assert {e.source for e in stored} == {_summary(result)["source"]}
+    assert stored[0].source.startswith("git-")
+
+
+_NODE_TUNNEL = textwrap.dedent(
+    """
+    // What proxy agents (global-agent, undici's ProxyAgent) do: CONNECT, then TLS inside,
+    // verified against Node's CAs plus NODE_EXTRA_CA_CERTS.
+    const http = require("http"), tls = require("tls");
+    const proxy = new URL(process.env.https_proxy), target = new URL(process.argv[2]);
+    const credentials = Buffer.from(`${proxy.username}:${proxy.password}`).toString("base64");
+    const connect = http.request({
+      host: proxy.hostname, port: proxy.port, method: "CONNECT",
+      path: `${target.hostname}:${target.port}`,
+      headers: { "Proxy-Authorization": `Basic ${credentials}` },
+    });
+    connect.on("connect", (response, socket) => {
+      const secure = tls.connect({ socket, servername: target.hostname }, () => {
+        secure.write(`GET ${target.pathname} HTTP/1.1\\r\\nHost: ${target.host}\\r\\n` +
+                     "User-Agent: node-tunnel\\r\\nConnection: close\\r\\n\\r\\n");
+      });
+      let answer = "";
+      secure.on("data", (chunk) => (answer += chunk));
+      secure.on("end", () => console.log(answer.split("\\r\\n")[0]));
+      secure.on("error", (error) => { console.error(error.message); process.exit(2); });
+    });
+    connect.on("error", (error) => { console.error(error.message); process.exit(3); });
+    connect.end();
+    """
+)
+
+
+def _node_major() -> int:
     node = shutil.which("node")
     if node is None:
-        return "node is not installed"
-    major = int(subprocess.run([node, "--version"], capture_output=True, text=True,
-                               check=True).stdout.strip().lstrip("v").split(".")[0])  # fmt: skip
-    return "" if major >= 24 else f"node {major} ignores HTTP(S)_PROXY (NODE_USE_ENV_PROXY: 24+)"
+        return 0
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    return int(version.strip().lstrip("v").split(".")[0])
 
 
-@pytest.mark.skipif(bool(_node_reads_proxy_variables()), reason=_node_reads_proxy_variables())
-def test_node_fetch_is_captured_over_https(tmp_path: Path, tls_api: str) -> None:
-    script = f"fetch('{tls_api}/node').then(r => process.exit(r.status === 200 ? 0 : 1))"
-    done = _inspector_run(tmp_path, "node", "-e", script)
-    assert done.returncode == 0, done.stderr
-    assert [e.path for e in exchanges_under(tmp_path / "run.db", "/node")] == ["/node"]
+@pytest.mark.skipif(not shutil.which("node"), reason="Node is not installed on this machine")
+def test_node_trusts_the_capture_through_node_extra_ca_certs(
+    capture: ProxyProcess, tls_server: Upstream, prefix: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "tunnel.js"
+    script.write_text(_NODE_TUNNEL)
+    result = _joining(capture, "node", str(script), tls_server.url(f"{prefix}/json", "localhost"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "HTTP/1.1 200 OK"
+    (stored,) = wait_until(lambda: _rows(capture, prefix), what="node's request")
+    assert stored.scheme == "https" and stored.user_agent == "node-tunnel"
+    assert stored.source == _summary(result)["source"]
+
+
+@pytest.mark.skipif(
+    _node_major() < 24,
+    reason="Node before 24 ignores the proxy variables (NODE_USE_ENV_PROXY came in 24)",
+)
+def test_node_fetch_goes_through_the_capture(
+    capture: ProxyProcess, tls_server: Upstream, prefix: str
+) -> None:
+    code = "fetch(process.argv[1]).then(r => r.json()).then(b => console.log(b.ok))"
+    result = _joining(capture, "node", "-e", code, tls_server.url(f"{prefix}/json", "localhost"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "true"
+    assert _summary(result)["requests"] == "1"
+
+
+_JAVA_FETCH = textwrap.dedent(
+    """
+    import java.net.URI;
+    import java.net.http.HttpClient;
+    import java.net.http.HttpRequest;
+    import java.net.http.HttpResponse;
+
+    public class Fetch {
+        public static void main(String[] args) throws Exception {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest request = HttpRequest.newBuilder(URI.create(args[0])).build();
+            HttpResponse<String> response =
+                client.send(request, HttpResponse.BodyHandlers.ofString());
+            System.out.println(response.statusCode());
+        }
+    }
+    """
+)
+
+
+@pytest.mark.skipif(not shutil.which("java"), reason="Java is not installed on this machine")
+def test_java_goes_through_a_capture_of_its_own_and_trusts_it(
+    tls_server: Upstream, prefix: str, tmp_path: Path, own_capture_args: list[str]
+) -> None:
+    # Java takes its proxy from system properties (no credentials), so it is tagged by the
+    # capture `inspector run` starts for it.
+    source = tmp_path / "Fetch.java"
+    source.write_text(_JAVA_FETCH)
+    url = tls_server.url(f"{prefix}/json", host="localhost")
+    result = _run([*own_capture_args, "--", "java", str(source), url], timeout=180)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200"
+    db = tmp_path / "run.db"
+    (stored,) = exchanges_under(db, prefix)
+    assert stored.scheme == "https" and stored.host == "localhost"
+    assert stored.source == _summary(result)["source"]
+    assert stored.source.startswith("java-Fetch.java-")
+
+
+def test_a_capture_is_started_for_the_command_and_stopped_after_it(
+    upstream: Upstream, prefix: str, tmp_path: Path, own_capture_args: list[str]
+) -> None:
+    script = (
+        'echo "$HTTP_PROXY"; echo "$SSL_CERT_FILE"; stat -c %a "$SSL_CERT_FILE" '
+        '"$(dirname "$SSL_CERT_FILE")"; '
+        f"curl -sSf -o /dev/null {upstream.url(f'{prefix}/json', host='localhost')}"
+    )
+    result = _run([*own_capture_args, "--", "sh", "-c", script])
+
+    assert result.returncode == 0, result.stderr
+    proxy, bundle, file_mode, dir_mode = result.stdout.split()
+    assert (file_mode, dir_mode) == ("600", "700")
+    assert not Path(bundle).exists()  # deleted with its directory
+    match = re.fullmatch(r"http://src-(?P<label>[\w.-]+):x@127\.0\.0\.1:(?P<port>\d+)", proxy)
+    assert match, proxy
+    with pytest.raises(OSError):  # the capture has stopped
+        socket.create_connection(("127.0.0.1", int(match["port"])), timeout=2).close()
+    (stored,) = exchanges_under(tmp_path / "run.db", prefix)  # committed before it returned
+    assert stored.source == match["label"] == _summary(result)["source"]
+    assert "using the capture already running" not in result.stderr
+
+
+def test_a_command_that_makes_no_request_says_so(own_capture_args: list[str]) -> None:
+    result = _run([*own_capture_args, "--", "true"])
+    assert result.returncode == 0
+    assert "no requests captured" in result.stderr
+
+
+def test_an_unknown_command_fails_like_a_shell_and_starts_nothing(tmp_path: Path) -> None:
+    result = _run(["--db", str(tmp_path / "x.db"), "--", "no-such-command-anywhere", "-v"])
+    assert result.returncode == 127
+    assert result.stderr.strip() == "inspector run: no-such-command-anywhere: command not found"
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_without_a_command_it_is_a_usage_error() -> None:
+    result = _run([])
+    assert result.returncode == 2
+    assert "Missing argument 'COMMAND...'" in result.stderr
+
+
+@pytest.fixture
+def not_a_proxy() -> Iterator[int]:
+    """A port held by a server that answers every request with garbage."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.recv(4096)
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            conn.close()
+
+    import threading
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield port
+    server.close()
+
+
+def test_a_port_taken_by_something_else_is_refused(not_a_proxy: int, tmp_path: Path) -> None:
+    result = _run(["--db", str(tmp_path / "x.db"), "--listen", f"127.0.0.1:{not_a_proxy}",
+                   "--", "true"])  # fmt: skip
+    assert result.returncode == 1
+    assert f"127.0.0.1:{not_a_proxy} did not answer as a proxy" in result.stderr
+    assert "--listen" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_reverse_proxy_capture_is_not_joined(tmp_path: Path, upstream: Upstream) -> None:
+    reverse = start_capture(tmp_path, "--mode", f"reverse:http://127.0.0.1:{upstream.port}")
+    try:
+        result = _run(["--listen", f"127.0.0.1:{reverse.port}", "--", "true"])
+    finally:
+        reverse.stop()
+    assert result.returncode == 2
+    assert "is a reverse proxy" in result.stderr
+    assert f"http://127.0.0.1:{reverse.port}" in result.stderr
+
+
+def test_a_capture_that_cannot_start_reports_why(tmp_path: Path) -> None:
+    result = _run(["--db", str(tmp_path / "x.db"), "--listen", "0.0.0.0:0", "--", "true"])
+    assert result.returncode == 2
+    assert "The capture could not start: Refusing to listen on 0.0.0.0" in result.stderr
+
+
+def test_joining_says_which_options_do_not_apply(
+    capture: ProxyProcess, upstream: Upstream, prefix: str, tmp_path: Path
+) -> None:
+    result = _run([
+        "--db", str(tmp_path / "mine.db"), "--set", "ssl_insecure=true",
+        "--listen", f"{capture.host}:{capture.port}",
+        "--", "curl", "-sSf", "-o", "/dev/null", upstream.url(f"{prefix}/json"),
+    ])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"records into {capture.db_path.resolve()}, not --db" in result.stderr
+    assert "--config and --set apply to a capture it starts" in result.stderr
+    assert not (tmp_path / "mine.db").exists()
+    assert Path(_summary(result)["db"]) == capture.db_path.resolve()
+
+
+def test_an_api_certificate_the_capture_does_not_trust_gets_a_hint(
+    tls_server: Upstream, prefix: str, tmp_path: Path
+) -> None:
+    result = _run([
+        "--db", str(tmp_path / "run.db"), "--listen", "127.0.0.1:0",
+        "--set", f"confdir={tmp_path / 'mitmproxy'}",  # no ssl_insecure this time
+        "--", "curl", "-s", "-o", "/dev/null", tls_server.url(f"{prefix}/json", "localhost"),
+    ])  # fmt: skip
+    assert (_summary(result)["requests"], _summary(result)["errors"]) == ("1", "1")
+    assert "did not trust the API's certificate" in result.stderr
+    assert "--set ssl_insecure=true" in result.stderr

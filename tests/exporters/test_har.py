@@ -25,7 +25,10 @@ def varied_exchanges() -> list[Exchange]:
     """One of each shape a capture holds: JSON, form POST, binary, gzip, failed, truncated."""
     gz_text = json.dumps({"items": list(range(200))}).encode()
     return [
-        make_exchange(consumer=Consumer("sha512-abc?1234", "Acme", "ops@acme.test", "Gold")),
+        make_exchange(
+            consumer=Consumer("sha512-abc?1234", "Acme", "ops@acme.test", "Gold"),
+            source="npm-test-07bc",  # sent by a program `inspector run` launched
+        ),
         make_exchange(
             method="POST",
             path="/login",

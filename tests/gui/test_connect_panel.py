@@ -17,7 +17,8 @@ pytestmark = pytest.mark.gui
 def test_every_snippet_uses_the_real_address_and_ca(tmp_path: Path) -> None:
     found = sections("127.0.0.1:9191", tmp_path / "conf")
     names = [section.name for section in found]
-    assert names == ["Shell", "curl", "Python", "Node", "CA certificate", "Reverse proxy"]
+    assert names == ["One step", "Shell", "curl", "Python", "Node", "CA certificate",
+                     "Reverse proxy"]  # fmt: skip
     code = "\n".join(s.code for section in found for s in section.snippets)
     assert "8080" not in code.replace("localhost:8000", "")
     assert "http://127.0.0.1:9191" in code

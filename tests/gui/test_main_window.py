@@ -189,7 +189,8 @@ def test_the_connect_panel_opens_on_first_run_only(
     first.show()
     qtbot.waitUntil(lambda: getattr(first, "connect_dialog", None) is not None)
     assert first.connect_dialog.isVisible()
-    assert "127.0.0.1:8080" in first.connect_dialog.sections[0].snippets[0].code
+    shell = next(section for section in first.connect_dialog.sections if section.name == "Shell")
+    assert "127.0.0.1:8080" in shell.snippets[0].code
     first.shutdown()
     second = MainWindow(db_path, settings, None, fast, show_connect_on_first_run=True)
     qtbot.addWidget(second)

@@ -67,6 +67,8 @@ def summary_html(exchange: Exchange, row_id: int | None = None) -> str:
         rows.append(("Server", _escape(f"{exchange.server_address}:{exchange.server_port or ''}")))
     if exchange.user_agent:
         rows.append(("User agent", _escape(exchange.user_agent)))
+    if exchange.source:  # the program the Intercept menu or `inspector run` launched
+        rows.append(("Sent by", _escape(exchange.source)))
     if exchange.websocket_messages is not None:
         rows.append(
             ("WebSocket", f"{exchange.websocket_messages} messages, "
