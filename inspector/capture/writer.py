@@ -10,6 +10,7 @@ small batch at a time, so pruning never holds up the proxy or readers for long.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import sqlite3
@@ -36,6 +37,11 @@ _EXCHANGE_OVERHEAD_BYTES = 1024
 _SPOOL_RETRY_S = 5.0
 
 
+def _keep_for_ever(conn: sqlite3.Connection) -> None:
+    """One reference that nothing releases, so not even interpreter shutdown frees `conn`."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(conn))
+
+
 @dataclass
 class WriterStats:
     written: int = 0
@@ -44,6 +50,8 @@ class WriterStats:
     # Of `written`, those that went into a file deleted or replaced under us (and so are gone).
     written_to_replaced: int = 0
     replaced: int = 0  # how many times the database file was deleted or replaced
+    # Of `dropped`, those the database refused that stay in the spool for the next capture.
+    kept_in_spool: int = 0
 
 
 def _weight(exchange: Exchange) -> int:
@@ -121,7 +129,7 @@ class ExchangeWriter:
             path.unlink(missing_ok=True)
         if recovered:
             logger.warning(
-                "Recovered %d exchanges that a capture stopped abruptly had not written to %s.",
+                "Recovered %d exchanges that an earlier capture had not written to %s.",
                 recovered, self.db_path,
             )  # fmt: skip
 
@@ -206,7 +214,12 @@ class ExchangeWriter:
                     timeout_s,
                 )
                 return
-        if self._conn is not None:
+        if self._conn is not None and self._shm_frozen():
+            # Closing checkpoints through the frozen -shm mapping: a SIGBUS. Keep the connection
+            # open until the process ends instead (the OS releases it), and never free it, since
+            # freeing closes it.
+            _keep_for_ever(self._conn)
+        elif self._conn is not None:
             self._conn.close()
         if self._spool is not None:
             # Kept when something was dropped for good: the next start may still write it.
@@ -233,10 +246,11 @@ class ExchangeWriter:
                 last_round = self._closed
             for start in range(0, len(pending), self.batch_rows):
                 batch = pending[start : start + self.batch_rows]
-                self._write(batch)
+                settled = self._write(batch)
                 with self._lock:
                     self._pending_bytes -= sum(_weight(exchange) for exchange in batch)
-                    if self._spool is not None:
+                    # A batch the database refused stays in the spool, for the next start.
+                    if self._spool is not None and settled:
                         for generation in spooled[start : start + self.batch_rows]:
                             if generation:
                                 self._spool.committed(generation)
@@ -253,6 +267,8 @@ class ExchangeWriter:
         """One pruning step (a check when due, at most one small batch); never raises."""
         if self._conn is None:  # no database since the last one went away: nothing to prune
             return
+        if self._shm_frozen():
+            return
         try:
             self.pruner.step(self._conn)
         except sqlite3.Error as exc:
@@ -263,13 +279,19 @@ class ExchangeWriter:
             return
         self._prune_problem = None
 
-    def _write(self, batch: list[Exchange]) -> None:
+    def _write(self, batch: list[Exchange]) -> bool:
+        """Commit `batch`; False when the database refused it (it stays in the spool)."""
         # SQLite goes on writing to a deleted file without a word (in WAL mode), so look first:
         # one stat() per batch.
         self._drop_if_replaced()
         attempt = 0
         while True:
             try:
+                if self._shm_frozen():
+                    raise sqlite3.OperationalError(
+                        f"{self._shm_path().name} is read-only or immutable, and SQLite would "
+                        "crash writing through it"
+                    )
                 write_batch(self._connection(), batch)
             except sqlite3.OperationalError as exc:
                 if self._drop_if_replaced():  # e.g. replaced mid-batch: the new file is retried
@@ -281,34 +303,37 @@ class ExchangeWriter:
                     self._stopping.is_set() and attempt >= 1
                 )
                 if give_up:
-                    self._count_dropped(len(batch))
+                    self._count_dropped(len(batch), kept=self._spool is not None)
                     logger.error(
-                        "Dropped %d captured exchanges that %s refused.",
+                        "Dropped %d captured exchanges that %s refused%s.",
                         len(batch),
                         self.db_path,
+                        self._kept_where(),
                     )
-                    return
+                    return False
                 self._stopping.wait(self.retry_delays_s[attempt])
                 attempt += 1
                 continue
             except Exception as exc:  # a record the database refuses as such
                 if len(batch) > 1:
                     # Write one by one, so that only the offending exchange is lost.
+                    settled = True
                     for exchange in batch:
-                        self._write([exchange])
-                    return
+                        settled = self._write([exchange]) and settled
+                    return settled
+                # Given up on for good (settled): a replay from the spool would fail again.
                 self._count_dropped(1)
                 logger.error(
                     "Dropped one captured exchange that %s refused (%s).",
                     self.db_path,
                     type(exc).__name__,
                 )
-                return
+                return True
             self.stats.written += len(batch)
             if self._last_problem is not None:
                 logger.warning("Writing to %s works again.", self.db_path)
                 self._last_problem = None
-            return
+            return True
 
     def _connection(self) -> sqlite3.Connection:
         """The write connection, opening (creating) the database again after a replacement."""
@@ -340,6 +365,24 @@ class ExchangeWriter:
         self.stats.replaced += 1
         return True
 
+    def _shm_path(self) -> Path:
+        return Path(f"{self.db_path}-shm")
+
+    def _shm_frozen(self) -> bool:
+        """True while the `-shm` file exists but cannot be written (`chattr +i`, `chmod a-w`).
+
+        SQLite maps that file into memory, and the first write through the mapping after it
+        became immutable is a SIGBUS that kills the process on the spot, answered exchanges and
+        all. So the write connection is not touched while it is so: one access() per batch.
+        """
+        shm = self._shm_path()
+        return not os.access(shm, os.W_OK) and shm.exists()
+
+    def _kept_where(self) -> str:
+        if self._spool is None:
+            return ""
+        return "; they stay in the spool beside it, and the next capture on it writes them"
+
     def _why(self) -> str:
         """What SQLite's message leaves out: a read-only file reads as a bare "disk I/O error"."""
         paths = [self.db_path, Path(f"{self.db_path}-wal")]
@@ -347,9 +390,11 @@ class ExchangeWriter:
             return " (the file is read-only)"
         return ""
 
-    def _count_dropped(self, count: int) -> None:
+    def _count_dropped(self, count: int, *, kept: bool = False) -> None:
         with self._lock:  # put() counts its own drops from the proxy's thread
             self.stats.dropped += count
+            if kept:
+                self.stats.kept_in_spool += count
 
     def _problem(self, message: str) -> None:
         if message != self._last_problem:

@@ -165,6 +165,12 @@ def capture_command(
     stats = outcome.stats
     click.echo(stopped_line(stats.written, stats.written_to_replaced, settings.db_path), err=True)
     if stats.dropped:
+        kept = (
+            f" {stats.kept_in_spool} of them are in the spool beside it; the next capture on "
+            "it writes them."
+            if stats.kept_in_spool
+            else ""
+        )
         raise _CaptureDataLost(
-            f"{stats.dropped} captured exchanges could not be written to {settings.db_path}."
+            f"{stats.dropped} captured exchanges could not be written to {settings.db_path}.{kept}"
         )

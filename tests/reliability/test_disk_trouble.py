@@ -149,8 +149,7 @@ def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writ
     proxy = start_capture(tmp_path, db_path=db_path)
     try:
         _send_and_store(proxy, upstream, "/writable")
-        # The database and its log, not the shared-memory index: SQLite maps that one, and a
-        # mapping of an immutable file kills the process (SIGBUS), as it would kill any reader.
+        # The database and its log; the shared-memory index has a test of its own below.
         files = [db_path, Path(f"{db_path}-wal")]
         _set_immutable(files, True)
         try:
@@ -186,12 +185,84 @@ def test_a_disk_that_stays_full_does_not_hang_the_stop_which_says_what_was_lost(
     stderr = proxy.text("stderr")
     assert code == 1, stderr
     lost = re.search(
-        r"Error: (\d+) captured exchanges could not be written to (.+)\.$", stderr, re.M
+        r"Error: (\d+) captured exchanges could not be written to (.+?)\.( \d+ of them are in "
+        r"the spool beside it; the next capture on it writes them\.)?$",
+        stderr,
+        re.M,
     )
     assert lost is not None and lost.group(2) == str(db_path), stderr
     assert "Traceback" not in stderr, stderr
     # Every exchange is accounted for: stored, or counted in the message.
     assert len(exchanges_under(db_path, "/stuck/")) + int(lost.group(1)) == REQUESTS
+
+
+def _frozen_shm(proxy: ProxyProcess, upstream: Upstream, db_path: Path) -> Path:
+    """Make the running capture's -shm immutable, send traffic, and wait for the report."""
+    shm = Path(f"{db_path}-shm")
+    _set_immutable([shm], True)
+    _send_all(proxy, upstream, "/frozen")  # every response arrives: proxying goes on
+    wait_until(lambda: "read-only or immutable" in proxy.text("stderr"), timeout=15,
+               what="a report of the frozen -shm file")  # fmt: skip
+    assert proxy.process.poll() is None, f"capture died ({proxy.process.returncode})"
+    return shm
+
+
+def test_an_immutable_shm_file_mid_run_is_reported_instead_of_killing_capture(
+    tmp_path: Path, ext4_disk: Path, upstream: Upstream
+) -> None:
+    # SQLite maps <db>-shm into memory; the first write through that mapping after `chattr +i`
+    # used to kill the capture with SIGBUS, silently, and lose what it had answered.
+    db_path = ext4_disk / "capture.db"
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        _send_and_store(proxy, upstream, "/writable")
+        shm = _frozen_shm(proxy, upstream, db_path)
+        try:
+            # Another process still reads the database meanwhile (SQLite maps it read-only).
+            stats = subprocess.run(
+                [sys.executable, "-m", "inspector", "stats", "--db", str(db_path), "--json"],
+                capture_output=True, text=True, timeout=60, cwd=REPO,
+            )  # fmt: skip
+            assert stats.returncode == 0, stats.stderr
+            assert f'"requests": {REQUESTS}' in stats.stdout
+        finally:
+            _set_immutable([shm], False)
+        wait_until(lambda: len(exchanges_under(db_path, "/frozen/")) == REQUESTS, timeout=30,
+                   what="the held exchanges to be written once -shm is writable")  # fmt: skip
+        wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+    finally:
+        code = _stop(proxy)
+    assert code == 0, proxy.text("stderr")
+    _assert_intact(db_path)
+
+
+def test_a_stop_while_shm_is_immutable_keeps_the_exchanges_for_the_next_capture(
+    tmp_path: Path, ext4_disk: Path, upstream: Upstream
+) -> None:
+    db_path = ext4_disk / "capture.db"
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        _send_and_store(proxy, upstream, "/writable")
+        shm = _frozen_shm(proxy, upstream, db_path)
+    finally:
+        code = _stop(proxy)
+    stderr = proxy.text("stderr")
+    # A clean exit with one true sentence, not a bus error (-7) on closing the database.
+    assert code == 1, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        f"Error: {REQUESTS} captured exchanges could not be written to {db_path}. {REQUESTS} of "
+        "them are in the spool beside it; the next capture on it writes them."
+    ), stderr
+    assert "Traceback" not in stderr, stderr
+    assert exchanges_under(db_path, "/frozen/") == []
+
+    _set_immutable([shm], False)
+    again = start_capture(tmp_path / "again", db_path=db_path)
+    assert _stop(again) == 0, again.text("stderr")
+    assert f"Recovered {REQUESTS} exchanges" in again.text("stderr"), again.text("stderr")
+    assert len(exchanges_under(db_path, "/frozen/")) == REQUESTS
+    assert not list(ext4_disk.glob("capture.db-spool-*")), "the spool was left behind"
+    _assert_intact(db_path)
 
 
 def test_a_read_only_database_is_refused_at_start_naming_the_file(
