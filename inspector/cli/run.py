@@ -190,8 +190,9 @@ def run_command(
     tagged with a source (`source:curl-3fa9c2`). Exits with COMMAND's status, after a one-line
     summary on standard error: requests captured, errors, p95.
 
-    Clients that ignore proxy variables are not captured: Node before 24 (its own fetch and
-    http), and Go for localhost and loopback addresses (use the machine's name instead).
+    Node before 24, which ignores proxy variables, gets a preloaded script (NODE_OPTIONS) that
+    sends its http, https and fetch requests through the capture. Go never proxies localhost
+    and loopback addresses: call the API by the machine's name instead.
     """
     from inspector.intercept.capture_child import CaptureChild, CaptureChildFailed
     from inspector.intercept.probe import NotACapture, probe_capture

@@ -181,7 +181,7 @@ def one_step_section(address: str) -> Section:
             Snippet("curl", f"{run} curl https://api.example.com/users"),
             Snippet("Python (requests, httpx, urllib)", f"{run} python app.py"),
             Snippet("a test suite", f"{run} pytest\n{run} npm test"),
-            Snippet("Node 24 or later", f"{run} node app.js"),
+            Snippet("Node (any version)", f"{run} node app.js"),
             Snippet("Java (HttpClient, HttpURLConnection)", f"{run} java -jar app.jar"),
         ),
     )

@@ -45,6 +45,12 @@ def _java_options(existing: str, host: str, port: int, trust: TrustFiles) -> str
     return " ".join([*kept, *options])
 
 
+def _node_options(existing: str, trust: TrustFiles) -> str:
+    # NODE_OPTIONS takes double-quoted values, for a temporary directory with spaces in its path.
+    preload = f'--require "{trust.node_preload}"'
+    return f"{existing} {preload}" if existing.strip() else preload
+
+
 def client_environment(
     base: Mapping[str, str],
     *,
@@ -72,6 +78,8 @@ def client_environment(
     env["NODE_EXTRA_CA_CERTS"] = str(trust.node_extra)  # added to Node's own CAs
     env["DENO_CERT"] = str(trust.ca)  # added to Deno's
     env["NODE_USE_ENV_PROXY"] = "1"  # Node 24+ honours the proxy variables only when asked
+    # Older Node ignores them: a preload makes its agents and fetch tunnel through the proxy.
+    env["NODE_OPTIONS"] = _node_options(base.get("NODE_OPTIONS", ""), trust)
     # git's libcurl waits for a 407 challenge before sending proxy credentials (the source tag),
     # and a capture never challenges: send them up front, as curl does.
     env["GIT_HTTP_PROXY_AUTHMETHOD"] = "basic"

@@ -22,7 +22,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from inspector.resource_files import resource
+
 CA_FILE_NAME = "mitmproxy-ca-cert.pem"
+NODE_PRELOAD = "node-proxy-preload.cjs"
 JAVA_STORE_PASSWORD = "changeit"  # Java's own default; the store holds only public certificates
 # Bundles a user may already rely on (a company CA): what they trust stays trusted in ours.
 USER_BUNDLE_VARIABLES = (
@@ -158,6 +161,7 @@ class TrustFiles:
     bundle: Path  # system CAs + the user's own bundles + mitmproxy's CA
     node_extra: Path  # the user's NODE_EXTRA_CA_CERTS (if any) + mitmproxy's CA
     java_store: Path  # the bundle as a JKS trust store
+    node_preload: Path  # makes Node before 24 use the proxy (resources/node-proxy-preload.cjs)
     spki: str  # mitmproxy's CA pin for Chromium
 
 
@@ -183,4 +187,5 @@ def write_trust_files(directory: Path, ca_pem: bytes, environ: Mapping[str, str]
             directory / "java-truststore.jks", java_key_store(der_certificates(bundle))
         ),
         spki=spki_sha256(ca_pem),
+        node_preload=_write_private(directory / NODE_PRELOAD, resource(NODE_PRELOAD).read_bytes()),
     )

@@ -177,14 +177,6 @@ _NODE_TUNNEL = textwrap.dedent(
 )
 
 
-def _node_major() -> int:
-    node = shutil.which("node")
-    if node is None:
-        return 0
-    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
-    return int(version.strip().lstrip("v").split(".")[0])
-
-
 @pytest.mark.skipif(not shutil.which("node"), reason="Node is not installed on this machine")
 def test_node_trusts_the_capture_through_node_extra_ca_certs(
     capture: ProxyProcess, tls_server: Upstream, prefix: str, tmp_path: Path
@@ -200,17 +192,85 @@ def test_node_trusts_the_capture_through_node_extra_ca_certs(
     assert stored.source == _summary(result)["source"]
 
 
-@pytest.mark.skipif(
-    _node_major() < 24,
-    reason="Node before 24 ignores the proxy variables (NODE_USE_ENV_PROXY came in 24)",
+_NODE_CLIENTS = textwrap.dedent(
+    """
+    // The ways Node programs make requests, none of which reads the proxy variables before
+    // Node 24: the http and https modules' global agents (axios, node-fetch, got), an agent of
+    // the program's own with keep-alive, and fetch.
+    const http = require("http"), https = require("https");
+    const [plain, secure] = process.argv.slice(2);
+    function get(module, url, options) {
+      return new Promise((resolve, reject) => {
+        module.get(url, options, (response) => {
+          let body = "";
+          response.on("data", (chunk) => (body += chunk));
+          response.on("end", () => resolve(`${response.statusCode} ${JSON.parse(body).ok}`));
+        }).on("error", reject);
+      });
+    }
+    (async () => {
+      const keepAlive = new https.Agent({ keepAlive: true });
+      const answers = [
+        await get(http, `${plain}/http-get/json`, {}),
+        await get(https, `${secure}/https-get/json`, {}),
+        await get(https, `${secure}/own-agent-1/json`, { agent: keepAlive }),
+        await get(https, `${secure}/own-agent-2/json`, { agent: keepAlive }),
+      ];
+      for (const url of [`${plain}/fetch/json`, `${secure}/fetch/json`]) {
+        const response = await fetch(url);
+        answers.push(`${response.status} ${(await response.json()).ok}`);
+      }
+      keepAlive.destroy();
+      console.log(answers.join("\\n"));
+    })().catch((error) => { console.error(String(error.cause || error)); process.exit(2); });
+    """
 )
-def test_node_fetch_goes_through_the_capture(
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="Node is not installed on this machine")
+def test_node_http_https_own_agents_and_fetch_go_through_the_capture(
+    capture: ProxyProcess, tls_server: Upstream, upstream: Upstream, prefix: str, tmp_path: Path
+) -> None:
+    # Node before 24 ignores the proxy variables; `inspector run` preloads a script into it
+    # (NODE_OPTIONS) so that it does not matter which Node the user has.
+    script = tmp_path / "clients.js"
+    script.write_text(_NODE_CLIENTS)
+    plain = upstream.url(prefix, host="localhost")
+    secure = tls_server.url(prefix, host="localhost")
+    result = _joining(capture, "node", str(script), plain, secure)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "true"] * 6, result.stdout
+    stored = wait_until(
+        lambda: rows if len(rows := _rows(capture, prefix)) == 6 else None,
+        what="the six requests of the Node script",
+    )
+    seen = {(e.scheme, e.path.removeprefix(prefix)) for e in stored}
+    assert seen == {
+        ("http", "/http-get/json"), ("https", "/https-get/json"), ("https", "/own-agent-1/json"),
+        ("https", "/own-agent-2/json"), ("http", "/fetch/json"), ("https", "/fetch/json"),
+    }  # fmt: skip
+    assert {e.source for e in stored} == {_summary(result)["source"]}
+    assert _summary(result)["requests"] == "6"
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="Node is not installed on this machine")
+def test_a_node_program_that_brings_its_own_node_options_keeps_them(
     capture: ProxyProcess, tls_server: Upstream, prefix: str
 ) -> None:
-    code = "fetch(process.argv[1]).then(r => r.json()).then(b => console.log(b.ok))"
-    result = _joining(capture, "node", "-e", code, tls_server.url(f"{prefix}/json", "localhost"))
+    code = (
+        "fetch(process.argv[1]).then(r => r.json())"
+        ".then(b => console.log(b.ok, require('v8').getHeapStatistics().heap_size_limit))"
+    )
+    result = _joining(
+        capture, "node", "-e", code, tls_server.url(f"{prefix}/json", "localhost"),
+        env={"NODE_OPTIONS": "--max-old-space-size=1234"},
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "true"
+    ok, heap_limit = result.stdout.split()
+    assert ok == "true"
+    # The user's option still applies: the limit is that, plus the young generation.
+    assert 1234 <= int(heap_limit) // 2**20 < 1400, heap_limit
     assert _summary(result)["requests"] == "1"
 
 

@@ -16,6 +16,7 @@ def _trust(directory: Path) -> TrustFiles:
         node_extra=directory / "node-extra-ca.pem",
         java_store=directory / "java-truststore.jks",
         spki="pin",
+        node_preload=directory / "node-proxy-preload.cjs",
     )
 
 
@@ -68,3 +69,11 @@ def test_no_java_trust_store_where_its_path_would_split() -> None:
     options = _env({}, Path("/tmp/my dir"))["JAVA_TOOL_OPTIONS"]
     assert "trustStore" not in options
     assert "-Dhttps.proxyHost=127.0.0.1" in options
+
+
+def test_node_gets_the_preload_after_the_users_own_node_options() -> None:
+    env = _env({"NODE_OPTIONS": "--max-old-space-size=4096"}, Path("/tmp/with space"))
+    assert env["NODE_OPTIONS"] == (
+        '--max-old-space-size=4096 --require "/tmp/with space/node-proxy-preload.cjs"'
+    )
+    assert _env({})["NODE_OPTIONS"] == '--require "/tmp/inspector-x/node-proxy-preload.cjs"'
