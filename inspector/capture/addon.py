@@ -16,7 +16,12 @@ from mitmproxy.addonmanager import Loader
 
 from inspector.capture.bodies import BodyRecorder
 from inspector.capture.clients import ClientTags, is_probe
-from inspector.capture.convert import flow_to_exchange, header_text, request_host
+from inspector.capture.convert import (
+    failed_connect_to_exchange,
+    flow_to_exchange,
+    header_text,
+    request_host,
+)
 from inspector.capture.writer import ExchangeWriter
 from inspector.config import Config, ConfigError, ConfigWatcher
 from inspector.paths import default_config_path, default_db_path
@@ -176,6 +181,11 @@ class Recorder:
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
 
+    def http_connect_error(self, flow: http.HTTPFlow) -> None:
+        # An HTTPS API that is down or unresolvable fails at the CONNECT (mitmproxy connects
+        # upstream eagerly), so no request hook ever runs: without this it left no trace.
+        self._record(flow, failed_connect=True)
+
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         self._open_websockets.pop(flow.id, None)
         self._record(flow)
@@ -196,14 +206,13 @@ class Recorder:
                 "Recorded %d exchanges into %s", self.writer.stats.written, self.writer.db_path
             )
 
-    def _record(self, flow: http.HTTPFlow) -> None:
+    def _record(self, flow: http.HTTPFlow, *, failed_connect: bool = False) -> None:
         if self.writer is None or is_probe(flow):
             return
         try:
             config = self._config()
-            exchange = config.process(
-                flow_to_exchange(flow, max_body_bytes=config.capture.max_body_bytes)
-            )
+            convert = failed_connect_to_exchange if failed_connect else flow_to_exchange
+            exchange = config.process(convert(flow, max_body_bytes=config.capture.max_body_bytes))
         except Exception as exc:  # one bad flow must not stop the recording
             # The exception text may quote request content: log its type and place only.
             where = "".join(traceback.format_tb(exc.__traceback__))

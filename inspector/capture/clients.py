@@ -90,6 +90,10 @@ class ClientTags:
         label = _take_source(flow.request.headers)
         if label is not None:
             self._connection_sources[flow.client_conn] = label
+        # A CONNECT that fails is recorded itself (the addon's http_connect_error).
+        label = label or ctx.options.inspector_source
+        if label:
+            flow.metadata[SOURCE_METADATA] = label
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         label = _take_source(flow.request.headers)

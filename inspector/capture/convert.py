@@ -5,6 +5,8 @@ Everything downstream (rules, store, exporters) sees only the immutable `Exchang
 
 from __future__ import annotations
 
+import dataclasses
+
 from mitmproxy import http
 
 from inspector.capture.bodies import BodyRecorder, record_body
@@ -162,4 +164,37 @@ def flow_to_exchange(flow: http.HTTPFlow, *, max_body_bytes: int) -> Exchange:
         websocket_messages=websocket_messages,
         websocket_bytes=websocket_bytes,
         source=flow_source(flow),
+    )
+
+
+# mitmproxy's advice at the end of its 502 text is for mitmproxy users, not ours.
+_CONNECT_ADVICE = " If you plan to redirect requests away from this server"
+
+
+def failed_connect_to_exchange(flow: http.HTTPFlow, *, max_body_bytes: int) -> Exchange:
+    """A CONNECT whose server could not be reached, as a failed exchange.
+
+    The client got a 502 from the proxy itself and never sent its request through the tunnel,
+    so the CONNECT is all there is to record: the target's host and port, no status, and the
+    reason as the error. The tunnel would have carried TLS but for a client's plain HTTP over
+    CONNECT (rare): the scheme says https.
+    """
+    exchange = flow_to_exchange(flow, max_body_bytes=max_body_bytes)
+    response = flow.response
+    if flow.error is not None:
+        reason = flow.error.msg
+    elif response is not None:
+        reason = (response.get_text(strict=False) or "").partition(_CONNECT_ADVICE)[0].strip()
+    else:
+        reason = ""
+    return dataclasses.replace(
+        exchange,
+        scheme="https",
+        path="/",
+        status=None,
+        reason="",
+        response_headers=(),
+        response_body=Body(),
+        ttfb_ms=None,
+        error=reason or f"the proxy could not open a tunnel to {exchange.host}:{exchange.port}",
     )

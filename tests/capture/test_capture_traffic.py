@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import socket
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 import wsproto
 import wsproto.events
 from capture_servers import BINARY, ENCODERS, PAYLOAD, Upstream
-from capture_support import MAX_BODY_BYTES, ProxyProcess, wait_for_exchanges
+from capture_support import MAX_BODY_BYTES, ProxyProcess, wait_for_exchanges, wait_until
+
+from inspector.model import Exchange
+from inspector.store import iter_exchanges, open_db
+from inspector.store.filters import SqlFilter
 
 pytestmark = pytest.mark.capture
 
@@ -200,6 +205,40 @@ def test_refused_upstream_is_recorded_with_its_error(
     assert exchange.status is None and exchange.failed
     assert exchange.error and str(closed_port) in exchange.error
     assert exchange.duration_ms is not None
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens here once the socket closes
+
+
+def _connect_failures(db_path: Path, port: int) -> list[Exchange]:
+    conn = open_db(db_path, readonly=True)
+    try:
+        where = SqlFilter("e.method = 'CONNECT' AND e.port = ?", (port,))
+        return [exchange for _, exchange in iter_exchanges(conn, where)]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "api.example.invalid"])
+def test_an_https_api_that_is_down_or_unresolvable_is_recorded_as_failed(
+    capture: ProxyProcess, client: httpx.Client, host: str
+) -> None:
+    # mitmproxy opens the server connection at the CONNECT: when that fails the client gets a
+    # 502 and sends no request, so no request hook runs and this used to leave no trace at all.
+    port = _closed_port()
+    with pytest.raises(httpx.ProxyError, match="502"):
+        client.get(f"https://{host}:{port}/orders")
+
+    [exchange] = wait_until(lambda: _connect_failures(capture.db_path, port),
+                            what=f"the failed CONNECT to {host}:{port}")  # fmt: skip
+    assert (exchange.scheme, exchange.host, exchange.port) == ("https", host, port)
+    assert exchange.status is None and exchange.failed and exchange.is_error
+    assert exchange.error and exchange.error.startswith(f"Cannot connect to {host}:{port}")
+    assert "connection_strategy" not in exchange.error  # mitmproxy's advice to its own users
+    assert exchange.response_body.size == 0 and exchange.response_headers == ()
 
 
 def test_client_that_goes_away_is_recorded_with_its_error(

@@ -135,6 +135,19 @@ def test_the_command_exit_status_and_errors_come_back(
     assert (summary["requests"], summary["errors"]) == ("1", "1")
 
 
+def test_an_https_api_that_is_down_counts_as_a_failed_request_of_the_command(
+    capture: ProxyProcess,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the socket is
+    result = _joining(capture, "curl", "-sS", f"https://localhost:{port}/health")
+
+    assert result.returncode != 0  # curl's own failure comes back
+    summary = _summary(result)
+    assert (summary["requests"], summary["errors"]) == ("1", "1"), result.stderr
+
+
 def test_git_trusts_the_capture(capture: ProxyProcess, tls_server: Upstream, prefix: str) -> None:
     url = tls_server.url(f"{prefix}/repo.git", host="localhost")
     result = _joining(capture, "git", "ls-remote", url, env={"GIT_TERMINAL_PROMPT": "0"})
