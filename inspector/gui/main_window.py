@@ -619,6 +619,12 @@ class MainWindow(QMainWindow):
                 width = self.main_splitter.width()
                 left = min(390, max(240, int(width * 0.3)))
                 self.main_splitter.setSizes([left, width - left])
+            if self.settings.value("window/right_splitter") is None:
+                # The request's headers and body get a little more than the table: at 800 px
+                # high they used to show two header rows and five body lines.
+                height = self.right_splitter.height()
+                table = max(160, int(height * 0.42))
+                self.right_splitter.setSizes([table, height - table])
 
     def _restore_state(self) -> None:
         geometry = self.settings.value("window/geometry")

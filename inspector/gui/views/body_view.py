@@ -170,6 +170,8 @@ class BodyView(QWidget):
             self.text.setPlainText(text)
             self.stack.setCurrentIndex(0)
             self.kind = kind
+        # "No body" in the notice says it all; an empty box would take the headers' room.
+        self.stack.setVisible(self.kind != "empty")
         self.notice.setText(" · ".join(notes) if notes else "No body")
 
     def clear(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -142,10 +142,13 @@ class MessageView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(pairs)
         splitter.addWidget(self.body)
+        splitter.setChildrenCollapsible(False)
         # The body is what people came for; the headers table scrolls.
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([110, 330])
+        self.splitter = splitter
+        self._shape = (0, True)  # header rows, and whether there is a body to show
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.first_line)
@@ -162,6 +165,34 @@ class MessageView(QWidget):
             self.query.set_pairs(pairs)
             self.pairs.setTabText(1, f"Query ({len(pairs)})")
         self.body.show_body(body)
+        self._shape = (len(headers), self.body.kind != "empty")
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()  # a tab shown for the first time, or a resized window
+
+    def _fit(self) -> None:
+        """Share the height: every header when there is room, the body the rest.
+
+        Without a body the headers take it all (a "(no body)" box used to take most of it);
+        with one, the headers get what their rows need up to half, so a short set of headers
+        leaves the body the room and a long one scrolls.
+        """
+        header_rows, body_shown = self._shape
+        total = self.splitter.height()
+        if total <= 0:
+            return
+        body_floor = self.body.minimumSizeHint().height()
+        if not body_shown:
+            self.splitter.setSizes([max(0, total - body_floor), body_floor])
+            return
+        table = self.headers
+        rows_height = table.verticalHeader().defaultSectionSize() * max(1, header_rows)
+        chrome = self.pairs.tabBar().sizeHint().height() + table.horizontalHeader().height()
+        wanted = rows_height + chrome + 2 * table.frameWidth() + 4
+        headers_height = min(wanted, total // 2)
+        self.splitter.setSizes([headers_height, total - headers_height])
 
 
 class DetailsView(QWidget):
@@ -189,11 +220,13 @@ class DetailsView(QWidget):
         self.copy_curl.clicked.connect(self.copy_as_curl)
         self.copy_url.clicked.connect(self._copy_url)
         self.copy_body.clicked.connect(self._copy_body)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
+        # Beside the tabs rather than on a row of their own: the height goes to the message.
+        buttons_box = QWidget(self)
+        buttons = QHBoxLayout(buttons_box)
+        buttons.setContentsMargins(0, 0, 4, 0)
         for button in (self.copy_curl, self.copy_url, self.copy_body):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        self.tabs.setCornerWidget(buttons_box, Qt.Corner.TopRightCorner)
 
         self.placeholder = QLabel("Select a request to see its headers, bodies and timings.", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -201,7 +234,6 @@ class DetailsView(QWidget):
         self.placeholder.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(buttons)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.placeholder, 1)
         self.show_exchange(None)
