@@ -252,6 +252,8 @@ class MainWindow(QMainWindow):
         self.requests_view.consumer_chosen.connect(self.consumers_view.select_key)
         self.requests_view.connect_requested.connect(lambda: self.show_connect())
         self.requests_view.clear_filter_requested.connect(self._clear_filters)
+        self.requests_view.listen_requested.connect(self._edit_listen)
+        self.requests_view.start_requested.connect(self.restart_capture)
         self.request_model.counts_changed.connect(self._update_counts)
         self.request_model.rows_appended.connect(self._rows_appended)
         self.request_model.reloaded.connect(self._requests_reloaded)
@@ -420,6 +422,7 @@ class MainWindow(QMainWindow):
             ):
                 action.setEnabled(False)  # fmt: skip
             self.capture_bar.setEnabled(False)
+            self.capture_bar.set_badge("Browsing a file", "badge_idle", "No proxy in this window")
             return
         state = capture.state
         self.status.set_capture(state, capture.describe())
@@ -429,7 +432,7 @@ class MainWindow(QMainWindow):
         self.restart_action.setEnabled(state != CaptureState.STOPPING)
         self.clear_action.setEnabled(self.db_path == self.capture_db)
         self.live_action.setEnabled(self.db_path != self.capture_db)
-        self.capture_bar.set_state(state)
+        self.capture_bar.set_state(state, capture.describe())
         listen = self.capture_bar.listen
         if state == CaptureState.LISTENING and capture.address and listen.text().endswith(":0"):
             listen.setText(capture.address)  # the port the proxy got, which clients need
@@ -444,11 +447,22 @@ class MainWindow(QMainWindow):
                 listen.setFocus()
                 listen.selectAll()
             self.status.showMessage(reason, 15000)
+            self.requests_view.set_proxy_problem(reason)
+        else:
+            self.requests_view.set_proxy_problem(None)
         if self.connect_dialog is not None:
             # The first-run panel opens before the proxy has bound its port.
             self.connect_dialog.set_address(*self._proxy_address())
 
     # --- Capture control ---------------------------------------------------------------------
+
+    def _edit_listen(self) -> None:
+        listen = self.capture_bar.listen
+        listen.setFocus()
+        listen.selectAll()
+        self.status.showMessage(
+            "Type an address (127.0.0.1:0 picks a free port) and press Enter.", 10000
+        )
 
     def start_capture(self) -> None:
         if self.capture is not None:

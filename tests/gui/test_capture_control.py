@@ -300,3 +300,33 @@ def test_the_endpoints_tab_follows_a_live_capture(
         qtbot.waitUntil(lambda: window.request_model.total_count == 6, timeout=15_000)
         window.views.setCurrentWidget(window.endpoints)
         qtbot.waitUntil(lambda: _endpoint_requests(window) == 6, timeout=15_000)
+
+
+def test_a_failed_proxy_is_plain_to_see_and_try_again_recovers(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = f"127.0.0.1:{taken.getsockname()[1]}"
+    capture.settings = capture.settings.with_changes(listen=busy)
+    window = make_window(capture)
+    window.capture_bar.listen.setText(busy)
+    capture.start()
+    qtbot.waitUntil(lambda: capture.state == CaptureState.FAILED, timeout=START_TIMEOUT_MS)
+    # The toolbar's badge and the empty table say it, not only a dot in the status bar.
+    assert window.capture_bar.state_badge.text() == "Proxy failed"
+    empty = window.requests_view.empty_state
+    qtbot.waitUntil(lambda: "The proxy is not running" in empty.text())
+    assert f"{busy} is already in use" in empty.text() and "--listen" not in empty.text()
+    assert empty.isVisible()
+    window.capture_bar.listen.deselect()
+    empty.linkActivated.emit("listen")  # "Change the Listen address"
+    assert window.capture_bar.listen.selectedText() == busy
+
+    taken.close()  # the port is free again: "Try again" starts the proxy there
+    empty.linkActivated.emit("start")
+    qtbot.waitUntil(lambda: capture.state == CaptureState.LISTENING, timeout=START_TIMEOUT_MS)
+    assert capture.address == busy
+    assert window.capture_bar.state_badge.text() == "● Capturing"
+    qtbot.waitUntil(lambda: "No requests yet" in empty.text())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from inspector.gui import theme
 from inspector.gui.capture_process import CaptureState
 
 MODE_CHOICES = ("regular", "reverse:http://localhost:8000", "upstream:http://localhost:3128",
@@ -33,8 +34,14 @@ class CaptureBar(QWidget):
             "mitmproxy mode: regular (clients set a proxy), reverse:URL (clients call the proxy "
             "instead of URL), upstream:URL, socks5 (Enter restarts the proxy)"
         )
+        # What the proxy is doing, where the eye starts: the status bar's dot was easy to miss.
+        self.state_badge = QLabel(self)
+        self.state_badge.setObjectName("captureBadge")
+        self.state_badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
+        layout.addWidget(self.state_badge)
+        layout.addSpacing(6)
         layout.addWidget(QLabel("Listen", self))
         layout.addWidget(self.listen)
         layout.addWidget(QLabel("Mode", self))
@@ -52,7 +59,27 @@ class CaptureBar(QWidget):
         self.listen.setText(listen)
         self.mode.setCurrentText(mode)
 
-    def set_state(self, state: CaptureState) -> None:
+    def set_state(self, state: CaptureState, description: str = "") -> None:
         busy = state in (CaptureState.STARTING, CaptureState.STOPPING)
         self.listen.setEnabled(not busy)
         self.mode.setEnabled(not busy)
+        self.set_badge(*_BADGES[state], description)
+
+    def set_badge(self, text: str, color_name: str, description: str = "") -> None:
+        color = theme.color(color_name).name()
+        self.state_badge.setText(text)
+        self.state_badge.setStyleSheet(
+            f"QLabel#captureBadge {{ color: white; background: {color}; border-radius: 9px;"
+            " padding: 2px 10px; font-weight: bold; }"
+        )
+        self.state_badge.setToolTip(description)
+
+
+# The badge's words and colour for each state of the proxy.
+_BADGES = {
+    CaptureState.STOPPED: ("Stopped", "badge_idle"),
+    CaptureState.STARTING: ("Starting…", "badge_busy"),
+    CaptureState.LISTENING: ("● Capturing", "badge_on"),
+    CaptureState.STOPPING: ("Stopping…", "badge_busy"),
+    CaptureState.FAILED: ("Proxy failed", "badge_failed"),
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
@@ -17,6 +19,13 @@ NO_TRAFFIC = (
     "<p>Send a client's traffic through the proxy: <a href='connect'>Connect a client</a>,"
     "<br>or run a command with its traffic captured:"
     " <code>inspector run -- curl http://localhost:8000/</code></p>"
+)
+# A proxy that failed to start, with the way out; {reason} is escaped text.
+PROXY_FAILED = (
+    "<p style='font-size:large'><b>The proxy is not running</b></p>"
+    "<p>{reason}</p>"
+    "<p><a href='listen'>Change the Listen address</a> &nbsp;·&nbsp; "
+    "<a href='start'>Try again</a></p>"
 )
 NO_MATCH = (
     "<p style='font-size:large'><b>No request matches</b></p>"
@@ -39,6 +48,8 @@ class RequestsView(QTableView):
     consumer_chosen = Signal(object)  # a consumer row id to select in the consumers list
     connect_requested = Signal()  # the empty state's "Connect a client"
     clear_filter_requested = Signal()  # the no-match state's "Clear the filter"
+    listen_requested = Signal()  # the failed proxy's "Change the Listen address"
+    start_requested = Signal()  # the failed proxy's "Try again"
 
     def __init__(self, model: RequestTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,16 +88,34 @@ class RequestsView(QTableView):
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
             signal.connect(self._update_empty_state)
         model.counts_changed.connect(self._update_empty_state)
+        self._proxy_problem: str | None = None
+        self._update_empty_state()
+
+    def set_proxy_problem(self, reason: str | None) -> None:
+        """Why the proxy is not running (None once it is): what an empty table then says."""
+        self._proxy_problem = reason
         self._update_empty_state()
 
     def _empty_link(self, target: str) -> None:
-        (self.connect_requested if target == "connect" else self.clear_filter_requested).emit()
+        signals = {
+            "connect": self.connect_requested,
+            "clear": self.clear_filter_requested,
+            "listen": self.listen_requested,
+            "start": self.start_requested,
+        }
+        signals[target].emit()
 
     def _update_empty_state(self, *_: object) -> None:
         model = self.request_model()
         empty = model.rowCount() == 0 and model.total_count is not None
         if empty:
-            self.empty_state.setText(NO_TRAFFIC if model.sql_filter == MATCH_ALL else NO_MATCH)
+            if model.sql_filter != MATCH_ALL:
+                text = NO_MATCH
+            elif self._proxy_problem is not None:
+                text = PROXY_FAILED.format(reason=html.escape(self._proxy_problem))
+            else:
+                text = NO_TRAFFIC
+            self.empty_state.setText(text)
             self.empty_state.resize(self.viewport().size())
         self.empty_state.setVisible(empty)
 
