@@ -516,6 +516,9 @@ class MainWindow(QMainWindow):
         exports = load_exports(config_path_of(self.capture))
         dialog = ExportDialog(self.db_path, scope, exports, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # The dialog stays open while the capture goes on: its "N shown" follows the table.
+        dialog.filter_count_source = lambda: self.request_model.shown_count
+        self.request_model.counts_changed.connect(dialog.refresh_filter_count)
         self.before_shutdown.append(dialog.running.stop_and_wait)
         dialog.show()
         return dialog

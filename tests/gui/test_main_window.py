@@ -275,6 +275,20 @@ def test_several_requests_can_be_selected_for_export(qtbot: QtBot, window: MainW
     assert set(rows.values()) == {"/orders/7", "/users/2"}
 
 
+def test_the_export_dialog_count_follows_a_live_capture(
+    qtbot: QtBot, window: MainWindow, add_exchanges: Callable[..., list[int]]
+) -> None:
+    dialog = window.show_export()
+    assert dialog.scope_filter.text() == "Every request (3 shown)"
+    add_exchanges(make_exchange(path="/users/3", started_at=1_003),
+                  make_exchange(path="/users/4", started_at=1_004))  # fmt: skip
+    # It used to keep the count of the moment it opened, while the export sends everything.
+    qtbot.waitUntil(lambda: dialog.scope_filter.text() == "Every request (5 shown)")
+    dialog.close()
+    add_exchanges(make_exchange(path="/users/5", started_at=1_005))
+    qtbot.waitUntil(lambda: window.request_model.total_count == 6)  # no call into a closed one
+
+
 def test_the_status_bar_counts_one_request_in_the_singular(
     qtbot: QtBot, window: MainWindow
 ) -> None:

@@ -209,6 +209,8 @@ class ExportDialog(QDialog):
         self.setObjectName("exportDialog")
         self.db_path = db_path
         self.scope = scope
+        # Where a live count of the filter's rows comes from, if the window gives one.
+        self.filter_count_source: Callable[[], int | None] | None = None
         self.running = RunningExport()
         environ = os.environ if environ is None else environ
         layout = QVBoxLayout(self)
@@ -290,11 +292,8 @@ class ExportDialog(QDialog):
         column = QVBoxLayout(box)
         count = len(self.scope.selected_ids)
         self.scope_selection = QRadioButton(f"The selected requests ({count})", box)
-        shown = self.scope.filter_count
-        filter_words = "Every request" if self.scope.filter.is_empty else "The current filter"
-        self.scope_filter = QRadioButton(
-            f"{filter_words} ({shown:,} shown)" if shown is not None else filter_words, box
-        )
+        self.scope_filter = QRadioButton(box)
+        self.set_filter_count(self.scope.filter_count)
         self.scope_new = QRadioButton("Everything new since the last export (services)", box)
         self.scopes = QButtonGroup(box)
         for button in (self.scope_selection, self.scope_filter, self.scope_new):
@@ -303,6 +302,15 @@ class ExportDialog(QDialog):
         self.scope_selection.setEnabled(count > 0)
         (self.scope_selection if count else self.scope_filter).setChecked(True)
         return box
+
+    def refresh_filter_count(self) -> None:
+        if self.filter_count_source is not None:
+            self.set_filter_count(self.filter_count_source())
+
+    def set_filter_count(self, shown: int | None) -> None:
+        """The filter's row count as the window's table counts it (it grows while capturing)."""
+        words = "Every request" if self.scope.filter.is_empty else "The current filter"
+        self.scope_filter.setText(f"{words} ({shown:,} shown)" if shown is not None else words)
 
     # --- State -------------------------------------------------------------------------------
 
