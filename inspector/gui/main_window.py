@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.config import load_config
+from inspector.consumer_names import display_name
 from inspector.errors import InspectorError
 from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.charts import ChartsPanel, EndpointsView
@@ -45,6 +47,7 @@ from inspector.paths import default_config_path
 from inspector.proxy_modes import mode_problem
 from inspector.store import DatabaseError, file_identity, load_exchange, open_db
 from inspector.store.filters import MATCH_ALL, SqlFilter
+from inspector.store.naming import ConsumerNameError, name_consumer_in
 
 DEFAULT_SIZE = (1280, 800)
 FIRST_RUN_KEY = "connect/first_run_done"
@@ -247,6 +250,8 @@ class MainWindow(QMainWindow):
         self.filter_bar.filter_changed.connect(self._filters_changed)
         self.consumers_view.consumer_selected.connect(self._consumer_selected)
         self.consumers_view.quick_filter.connect(self.filter_bar.add_term)
+        self.consumers_view.rename_requested.connect(self._ask_consumer_name)
+        self.consumers_view.naming_allowed = not self.read_only_view
         self.requests_view.exchange_selected.connect(self._load_details)
         self.requests_view.quick_filter.connect(self.filter_bar.add_term)
         self.requests_view.consumer_chosen.connect(self.consumers_view.select_key)
@@ -294,6 +299,37 @@ class MainWindow(QMainWindow):
             elif view is self.endpoints and self._endpoints_stale:
                 self._endpoints_stale = False
                 self.endpoints.refresh()
+
+    # --- Naming consumers --------------------------------------------------------------------
+
+    def _ask_consumer_name(self, row: ConsumerRow) -> None:
+        generated = display_name(row.identifier)
+        text, ok = QInputDialog.getText(
+            self,
+            "Name this consumer",
+            f"A name for {generated}, shown in this capture's lists and exports.\n"
+            "Leave it empty to go back to the configuration's name, or the generated one.\n\n"
+            "To name it in every capture, add it to the configuration file:\n\n"
+            f'[[consumer]]\nid = "{row.identifier}"\nlabel = "…"',
+            text="" if row.name == generated else row.name,
+        )
+        if ok:
+            self.name_consumer(row, text)
+
+    def name_consumer(self, row: ConsumerRow, text: str) -> bool:
+        """Store `text` as the consumer's label and show it everywhere; False if refused."""
+        assert isinstance(row.key, int)
+        try:
+            label = name_consumer_in(self.db_path, row.key, text)
+        except ConsumerNameError as exc:
+            QMessageBox.warning(self, "Cannot name this consumer", str(exc))
+            return False
+        self._consumers_dirty = True
+        self.consumer_model.refresh()
+        self.request_model.reload()
+        shown = label or display_name(row.identifier)
+        self.status.showMessage(f"{row.name} is now {shown} in {self.db_path.name}.", 8000)
+        return True
 
     def _clear_filters(self) -> None:
         self.filter_bar.clear()

@@ -26,7 +26,7 @@ _UPSERT_CONSUMER = """
     INSERT INTO consumers (identifier, label, email, consumer_group, first_seen, last_seen)
     VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT(identifier) DO UPDATE SET
-        label = CASE WHEN excluded.label != '' THEN excluded.label ELSE label END,
+        label = CASE WHEN named_by_hand OR excluded.label = '' THEN label ELSE excluded.label END,
         email = CASE WHEN excluded.email != '' THEN excluded.email ELSE email END,
         consumer_group = CASE WHEN excluded.consumer_group != ''
                               THEN excluded.consumer_group ELSE consumer_group END,

@@ -110,3 +110,10 @@ def m003_exchange_source(db: Database) -> None:
     # Which launched program sent the request (`inspector run`, the app's Intercept menu);
     # empty for traffic from clients set up by hand.
     db.execute("ALTER TABLE exchanges ADD COLUMN source TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m004_consumer_named_by_hand(db: Database) -> None:
+    # A name given in the app (store.naming) outlasts the configuration's label at the
+    # consumer's next request; clearing it hands the name back to the configuration.
+    db.execute("ALTER TABLE consumers ADD COLUMN named_by_hand INTEGER NOT NULL DEFAULT 0")

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QInputDialog, QMenu
 from pytestqt.qtbot import QtBot
 
+from inspector.config.fingerprint import fingerprint
 from inspector.gui.capture_process import CaptureProcess, CaptureSettings
 from inspector.gui.main_window import Intervals, MainWindow
 from inspector.gui.models import requests as table
@@ -287,6 +289,52 @@ def test_the_export_dialog_count_follows_a_live_capture(
     dialog.close()
     add_exchanges(make_exchange(path="/users/5", started_at=1_005))
     qtbot.waitUntil(lambda: window.request_model.total_count == 6)  # no call into a closed one
+
+
+def _menu_action(menu: QMenu, text: str) -> QAction:
+    (action,) = [action for action in menu.actions() if action.text() == text]
+    return action
+
+
+def test_a_consumer_is_named_from_its_menu_everywhere_it_shows(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    add_exchanges: Callable[..., list[int]],
+    capture_settings: CaptureSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = fingerprint("sk_live_51Habc0000000000000001")
+    add_exchanges(make_exchange(path="/cart", consumer=Consumer(key), started_at=1_000))
+    window = make_window(CaptureProcess(capture_settings))  # the window's own capture file
+    model = window.consumer_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2)
+    row = model.row_at(1)
+    assert row is not None and row.name.startswith("key …0001")
+    asked: list[str] = []
+
+    def answer(_parent: object, _title: str, prompt: str, **_: object) -> tuple[str, bool]:
+        asked.append(prompt)
+        return "  Mobile   app ", True
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    _menu_action(window.consumers_view.build_menu(row), "Name this consumer…").trigger()
+
+    assert key in asked[0]  # the prompt shows the configuration line that keeps the name
+    qtbot.waitUntil(lambda: getattr(model.row_at(1), "name", None) == "Mobile app")
+    qtbot.waitUntil(lambda: window.request_model.row_at(0).consumer == "Mobile app")  # type: ignore[union-attr]
+    assert "Mobile app" in window.status.currentMessage()
+
+
+def test_a_file_only_browsed_cannot_be_renamed_into(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], add_exchanges: Callable[..., list[int]]
+) -> None:
+    add_exchanges(make_exchange(consumer=Consumer("key-acme"), started_at=1_000))
+    window = make_window()  # no capture: the window only reads the file
+    qtbot.waitUntil(lambda: window.consumer_model.rowCount() == 2)
+    row = window.consumer_model.row_at(1)
+    assert row is not None
+    menu = window.consumers_view.build_menu(row)
+    assert not _menu_action(menu, "Name this consumer…").isEnabled()
 
 
 def test_the_status_bar_counts_one_request_in_the_singular(

@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
 
 from inspector.gui import theme
 from inspector.gui.models import consumers as columns
-from inspector.gui.models.consumers import ALL, SUBTITLE_ROLE, ConsumerListModel, ConsumerRow
+from inspector.gui.models.consumers import (
+    ALL,
+    ANONYMOUS,
+    SUBTITLE_ROLE,
+    ConsumerListModel,
+    ConsumerRow,
+)
 from inspector.gui.views.filter_bar import quote_value
 
 _LEFT_BOTTOM = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
@@ -68,9 +74,11 @@ class ConsumersView(QTableView):
 
     consumer_selected = Signal(object)
     quick_filter = Signal(str)
+    rename_requested = Signal(object)  # a ConsumerRow to name
 
     def __init__(self, model: ConsumerListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.naming_allowed = True  # off for a database the window only reads
         self.setModel(model)
         self.setObjectName("consumersTable")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -131,6 +139,9 @@ class ConsumersView(QTableView):
         row = self.consumer_model().row_at(self.indexAt(position).row())
         if row is None or row.key == ALL:
             return
+        self.build_menu(row).exec(self.viewport().mapToGlobal(position))
+
+    def build_menu(self, row: ConsumerRow) -> QMenu:
         menu = QMenu(self)
         menu.addAction(f"Show only {row.name}", lambda: self.select_key(row.key))
         if row.group:
@@ -139,7 +150,11 @@ class ConsumersView(QTableView):
                 f"Filter by group {row.group}", lambda: self.quick_filter.emit(group_term)
             )
         menu.addAction("Errors of this consumer", lambda: self._errors_of(row))
-        menu.exec(self.viewport().mapToGlobal(position))
+        if row.key != ANONYMOUS:
+            menu.addSeparator()
+            rename = menu.addAction("Name this consumer…", lambda: self.rename_requested.emit(row))
+            rename.setEnabled(self.naming_allowed)
+        return menu
 
     def _errors_of(self, row: ConsumerRow) -> None:
         self.select_key(row.key)
