@@ -34,7 +34,7 @@ from inspector.gui.views.connect import ConnectDialog
 from inspector.gui.views.consumers import ConsumersView
 from inspector.gui.views.details import DetailsView
 from inspector.gui.views.export_dialog import ExportDialog, ExportScope, selected_ids
-from inspector.gui.views.filter_bar import FilterBar, quote_value
+from inspector.gui.views.filter_bar import FilterBar
 from inspector.gui.views.forwarding import ForwardingControl, config_path_of, load_exports
 from inspector.gui.views.intercept import add_intercept_menu
 from inspector.gui.views.menus import add_menus, add_toolbar
@@ -46,6 +46,7 @@ from inspector.openapi import OpenApiSpec
 from inspector.paths import default_config_path
 from inspector.proxy_modes import mode_problem
 from inspector.store import DatabaseError, file_identity, load_exchange, open_db
+from inspector.store.filter_syntax import quote_value
 from inspector.store.filters import MATCH_ALL, SqlFilter
 from inspector.store.naming import ConsumerNameError, name_consumer_in
 

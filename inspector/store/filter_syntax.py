@@ -57,6 +57,13 @@ def words(text: str) -> list[Word]:
         quote_at = -1
         while i < size and (in_quotes or not text[i].isspace()):
             char = text[i]
+            if char == '"' and in_quotes and text[i + 1 : i + 2] == '"':
+                # Doubled inside quotes: one literal quote, as in SQL and CSV (`"say ""hi"""`).
+                chars.append(char)
+                offsets.append(i)
+                quoted.append(True)
+                i += 2
+                continue
             if char == '"':
                 in_quotes = not in_quotes
                 quote_at = i
@@ -72,6 +79,16 @@ def words(text: str) -> list[Word]:
             )
         words.append(Word("".join(chars), tuple(offsets), tuple(quoted), start, i))
     return words
+
+
+def quote_value(value: str) -> str:
+    """`value` written so that `words` reads it back as it is: the printer of this syntax.
+
+    Plain when nothing in it is special; otherwise in double quotes, with each quote doubled.
+    """
+    if value and value != "OR" and not any(ch.isspace() or ch in '"()' for ch in value):
+        return value
+    return '"' + value.replace('"', '""') + '"'
 
 
 def check_characters(text: str) -> None:

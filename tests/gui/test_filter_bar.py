@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.views.filter_bar import FilterBar, quote_value
+from inspector.gui.views.filter_bar import FilterBar
+from inspector.store.filter_syntax import quote_value
 from inspector.store.filters import FILTER_KEYS, MATCH_ALL, SqlFilter
 
 pytestmark = pytest.mark.gui

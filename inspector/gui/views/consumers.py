@@ -25,7 +25,7 @@ from inspector.gui.models.consumers import (
     ConsumerListModel,
     ConsumerRow,
 )
-from inspector.gui.views.filter_bar import quote_value
+from inspector.store.filter_syntax import quote_value
 
 _LEFT_BOTTOM = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
 _LEFT_TOP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop

@@ -35,13 +35,6 @@ def syntax_hint() -> str:
     )
 
 
-def quote_value(value: str) -> str:
-    """A value as a filter term needs it: quoted when it holds spaces or quotes."""
-    if value and not any(ch.isspace() or ch in '"()' for ch in value):
-        return value
-    return '"' + value.replace('"', '\\"') + '"'
-
-
 class FilterLineEdit(QLineEdit):
     """A line edit that can underline a span (the bad term) and walks history with Up/Down."""
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTa
 
 from inspector.gui.models import requests as columns
 from inspector.gui.models.requests import RequestRow, RequestTableModel
-from inspector.gui.views.filter_bar import quote_value
+from inspector.store.filter_syntax import quote_value
 from inspector.store.filters import MATCH_ALL
 
 # What an empty table says, and the next step: a blank grid tells a newcomer nothing.
