@@ -62,7 +62,8 @@ def _latency(rule: Rule, report: Report) -> list[str]:
     percentile = int(rule.metric[1:])
     for change in report.endpoints:
         moved = change.latency_change(percentile)
-        if moved is None or not change.latency_significant or moved[0] < LATENCY_FLOOR_MS:
+        # Significant at the rule's own percentile, not only as a whole distribution.
+        if moved is None or not change.slower_at(percentile) or moved[0] < LATENCY_FLOOR_MS:
             continue
         amount = moved[1] if rule.unit == "%" else moved[0]
         if amount >= rule.value:

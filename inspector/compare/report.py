@@ -13,6 +13,7 @@ from inspector.compare.significance import (
     mann_whitney_p,
     proportions_p,
     significant,
+    slower_tail_p,
 )
 from inspector.store.percentiles import linear
 
@@ -57,6 +58,12 @@ class Change:
     head: Figures | None
     error_p: float | None = None
     latency_p: float | None = None
+    # Per percentile (50, 95, 99): is HEAD slower there? (significance.slower_tail_p)
+    slower_p: tuple[float | None, float | None, float | None] = (None, None, None)
+
+    def slower_at(self, percentile: int) -> bool:
+        """HEAD significantly slower at this percentile (50, 95 or 99)."""
+        return significant(self.slower_p[(50, 95, 99).index(percentile)])
 
     @property
     def latency_changed(self) -> bool:
@@ -105,10 +112,11 @@ class Change:
             "latency_significant": self.latency_significant,
             "latency_changed": self.latency_changed,
         }
-        for percentile in (50, 95, 99):
+        for percentile, slower_p in zip((50, 95, 99), self.slower_p, strict=True):
             change = self.latency_change(percentile)
             out[f"p{percentile}_change_ms"] = change[0] if change else None
             out[f"p{percentile}_change_percent"] = change[1] if change else None
+            out[f"p{percentile}_slower_p_value"] = slower_p
         return out
 
 
@@ -179,14 +187,20 @@ def _changes(base: dict[str, Group], head: dict[str, Group]) -> list[Change]:
     for name in sorted(base.keys() | head.keys(), key=volume):
         before, after = base.get(name), head.get(name)
         error_p = latency_p = None
+        slower_p: tuple[float | None, float | None, float | None] = (None, None, None)
         if before is not None and after is not None:
             error_p = proportions_p(before.errors, before.requests, after.errors, after.requests)
-            latency_p = mann_whitney_p(
-                np.frombuffer(before.durations_ms, dtype=np.float64),
-                np.frombuffer(after.durations_ms, dtype=np.float64),
+            durations_before = np.frombuffer(before.durations_ms, dtype=np.float64)
+            durations_after = np.frombuffer(after.durations_ms, dtype=np.float64)
+            latency_p = mann_whitney_p(durations_before, durations_after)
+            slower_p = (
+                slower_tail_p(durations_before, durations_after, 50),
+                slower_tail_p(durations_before, durations_after, 95),
+                slower_tail_p(durations_before, durations_after, 99),
             )
         changes.append(Change(name, _figures(before) if before else None,
-                              _figures(after) if after else None, error_p, latency_p))  # fmt: skip
+                              _figures(after) if after else None, error_p, latency_p,
+                              slower_p))  # fmt: skip
     return changes
 
 
