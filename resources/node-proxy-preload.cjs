@@ -72,6 +72,24 @@
     request.end();
   }
 
+  // TLS to `host` inside an open tunnel; `callback(error, socket)` once the handshake is done.
+  function secureOver(socket, host, options, callback) {
+    // No SNI for an IP address (TLS forbids it); https.Agent works the name out itself.
+    const servername = options.servername || (net.isIP(host) ? undefined : host);
+    const secure = tls.connect({ ...options, socket, servername });
+    let settled = false;
+    secure.once("secureConnect", () => {
+      settled = true;
+      callback(null, secure);
+    });
+    secure.once("error", (failure) => {
+      if (!settled) {
+        settled = true;
+        callback(failure);
+      }
+    });
+  }
+
   function hostOf(options) {
     return options.host || options.hostname || "localhost";
   }
@@ -98,20 +116,7 @@
         callback(error);
         return;
       }
-      // No SNI for an IP address (TLS forbids it); https.Agent worked the name out already.
-      const servername = options.servername || (net.isIP(host) ? undefined : host);
-      const secure = tls.connect({ ...options, socket, servername });
-      let settled = false;
-      secure.once("secureConnect", () => {
-        settled = true;
-        callback(null, secure);
-      });
-      secure.once("error", (failure) => {
-        if (!settled) {
-          settled = true;
-          callback(failure);
-        }
-      });
+      secureOver(socket, host, options, callback);
     });
     return undefined;
   };
@@ -133,22 +138,8 @@
                 callback(error || null, error ? undefined : socket);
                 return;
               }
-              const secure = tls.connect({
-                socket,
-                servername: options.servername || (net.isIP(options.hostname) ? undefined : options.hostname),
-                ALPNProtocols: ["http/1.1"],
-              });
-              let settled = false;
-              secure.once("secureConnect", () => {
-                settled = true;
-                callback(null, secure);
-              });
-              secure.once("error", (failure) => {
-                if (!settled) {
-                  settled = true;
-                  callback(failure);
-                }
-              });
+              const tlsOptions = { servername: options.servername, ALPNProtocols: ["http/1.1"] };
+              secureOver(socket, options.hostname, tlsOptions, callback);
             });
           },
         });
