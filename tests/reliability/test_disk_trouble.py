@@ -100,6 +100,13 @@ def _send_and_store(proxy: ProxyProcess, upstream: Upstream, prefix: str) -> Non
                timeout=15, what=f"the {prefix} requests to be stored")  # fmt: skip
 
 
+def _held_exchanges_land(proxy: ProxyProcess, prefix: str, when: str) -> None:
+    """The writer's retries land every exchange it held, and it says writing works again."""
+    wait_until(lambda: len(exchanges_under(proxy.db_path, prefix)) == REQUESTS, timeout=30,
+               what=f"the held exchanges to be written {when}")  # fmt: skip
+    wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+
+
 def _assert_intact(db_path: Path) -> None:
     conn = open_db(db_path, readonly=True)
     try:
@@ -130,12 +137,7 @@ def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_i
         assert f"Cannot write to {db_path}" in stderr and "proxying continues" in stderr, stderr
         # Room again: the writer's retries land what it was holding, nothing lost.
         os.unlink(ballast)
-        wait_until(
-            lambda: len(exchanges_under(db_path, "/full/")) == REQUESTS,
-            timeout=20,
-            what="the held exchanges to be written once the disk has room",
-        )
-        wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+        _held_exchanges_land(proxy, "/full/", "once the disk has room")
     finally:
         code = _stop(proxy)
     assert code == 0, proxy.text("stderr")
@@ -160,9 +162,7 @@ def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writ
             _set_immutable(files, False)
         stderr = proxy.text("stderr")
         assert f"Cannot write to {db_path}" in stderr and "proxying continues" in stderr, stderr
-        wait_until(lambda: len(exchanges_under(db_path, "/read-only/")) == REQUESTS, timeout=20,
-                   what="the held exchanges to be written once the file is writable")  # fmt: skip
-        wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+        _held_exchanges_land(proxy, "/read-only/", "once the file is writable")
     finally:
         code = _stop(proxy)
     assert code == 0, proxy.text("stderr")
@@ -227,9 +227,7 @@ def test_an_immutable_shm_file_mid_run_is_reported_instead_of_killing_capture(
             assert f'"requests": {REQUESTS}' in stats.stdout
         finally:
             _set_immutable([shm], False)
-        wait_until(lambda: len(exchanges_under(db_path, "/frozen/")) == REQUESTS, timeout=30,
-                   what="the held exchanges to be written once -shm is writable")  # fmt: skip
-        wait_until(lambda: "works again" in proxy.text("stderr"), what="a recovery notice")
+        _held_exchanges_land(proxy, "/frozen/", "once -shm is writable")
     finally:
         code = _stop(proxy)
     assert code == 0, proxy.text("stderr")
