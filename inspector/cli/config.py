@@ -5,15 +5,21 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from inspector.cli.app import main
 from inspector.config import Config, load_config
 from inspector.config.defaults import BUILTIN_DENY, BUILTIN_EXCLUDE_PATHS
+from inspector.config.errors import ConfigError
 from inspector.config.grouping import FunctionRule, SourceRule
+from inspector.config.locate import line_of
 from inspector.config.secret_shapes import TOKEN_FORMATS
 from inspector.config.sources import Source
+
+if TYPE_CHECKING:
+    from inspector.exporters.registry import OptionError
 
 
 @main.group("config")
@@ -129,5 +135,25 @@ def check(path: Path) -> None:
 
     Exits 0 when the file is valid, 2 with the file, line and key at fault when it is not.
     """
+    # Here, not at the top: the exporters (httpx and all) load only for this command.
+    from inspector.exporters.registry import OptionError, check_export_table
+
     config = load_config(path)
+    for name, table in config.exports.items():
+        try:
+            check_export_table(name, table)
+        except OptionError as exc:
+            raise _export_error(exc, path, name) from None
     click.echo("\n".join(describe(config)))
+
+
+def _export_error(error: OptionError, path: Path, name: str) -> ConfigError:
+    """The table's error with the file and the line of the key (or of the table)."""
+    table = ("export", name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    key = error.config_key[1:] if error.config_key else ()
+    line = line_of(text, (*table, *key)) or line_of(text, table)
+    return ConfigError(str(error), file=path, line=line)

@@ -303,6 +303,42 @@ def _from_env_reference(value: Any, where: str, environ: Mapping[str, str]) -> A
     return value
 
 
+def _check_keys(table: Mapping[str, Any], specs: Mapping[str, OptionSpec], name: str) -> None:
+    for key in table:
+        if key != "type" and key not in specs:
+            raise OptionError(
+                f"[export.{name}]: unknown key {key!r} (known keys: {', '.join(specs)}).",
+                config_key=(name, key),
+            )
+
+
+def check_export_table(name: str, table: Mapping[str, Any]) -> None:
+    """What `config check` can tell of an `[export.NAME]` table without the environment: that it
+    names a destination (by its name or `type`), and its keys and the types of their values.
+    `env:VAR` values are checked when used, where the variable is set. Raises OptionError."""
+    kind = table.get("type", name)
+    destination = DESTINATIONS.get(kind) if isinstance(kind, str) else None
+    if destination is None:
+        known = ", ".join(DESTINATIONS)
+        subject = f"type {kind!r}" if "type" in table else "its name"
+        raise OptionError(
+            f"[export.{name}]: {subject} is no export destination (known: {known}); name the "
+            'table after one, or add type = "readme" (say) to a table of your own name.',
+            config_key=(name, "type") if "type" in table else None,
+        )
+    specs = {spec.name: spec for spec in destination.options}
+    _check_keys(table, specs, name)
+    for key, value in table.items():
+        if key == "type" or (isinstance(value, str) and value.startswith("env:") and value[4:]):
+            continue
+        try:
+            _coerce(specs[key], value, f"[export.{name}] {key}")
+        except OptionError:
+            raise
+        except InspectorError as exc:
+            raise OptionError(str(exc), config_key=(name, key)) from None
+
+
 def resolve_options(
     destination: Destination,
     given: Mapping[str, Any],
@@ -322,13 +358,7 @@ def resolve_options(
     specs = {spec.name: spec for spec in destination.options}
     table_name = table_name or destination.name
     section = f"[export.{table_name}]"
-    for key in table:
-        if key not in specs:
-            known = ", ".join(specs)
-            raise OptionError(
-                f"{section}: unknown key {key!r} (known keys: {known}).",
-                config_key=(table_name, key),
-            )
+    _check_keys(table, specs, table_name)
     values: dict[str, Any] = {}
     for name, spec in specs.items():
         if given.get(name) not in (None, ()):

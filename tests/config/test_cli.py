@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from inspector.resource_files import resource
 
 EXAMPLE = Path(str(resource("example-config.toml")))
@@ -22,7 +24,9 @@ def test_a_valid_file_prints_a_summary(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
         '[capture]\nhosts = ["api.local"]\n[[group]]\nid = "header:x-api-key"\n'
-        'label = "header:x-team"\n[[consumer]]\nid = "k1"\n[export.har]\npath = "x.har"\n'
+        'label = "header:x-team"\n[[consumer]]\nid = "k1"\n[export.readme]\n'
+        'api_key = "env:README_API_KEY"\nbuffer_length = 50\n'
+        '[export.staging]\ntype = "apitally"\ntoken = "env:APITALLY_TOKEN"\n'
     )
     result = run(str(path))
     assert result.returncode == 0, result.stderr
@@ -31,7 +35,7 @@ def test_a_valid_file_prints_a_summary(tmp_path: Path) -> None:
     assert "1. id header:x-api-key (stored as a fingerprint), label header:x-team" in out
     assert "Consumers: 1 known id" in out
     assert "Capture: api.local" in out
-    assert "Exports: har" in out
+    assert "Exports: readme, staging" in out  # env: values are resolved when used, not here
 
 
 def test_risky_but_valid_settings_are_warned_about(tmp_path: Path) -> None:
@@ -91,3 +95,27 @@ def test_a_name_both_denied_and_not_secret_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "redact.not_secret" in result.stderr and "line 3" in result.stderr
     assert "both deny and not_secret" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "says"),
+    [
+        ('[export.readme]\napi_kee = "x"\n', 3, "[export.readme]: unknown key 'api_kee'"),
+        ('[export.readme]\nbuffer_length = "lots"\n', 3,
+         "[export.readme] buffer_length must be a whole number, not 'lots'"),
+        ('[export.otlp]\ntimeout = 0\n', 3, "[export.otlp] timeout must be at least 0.1"),
+        ('[export.mine]\ntype = "readmee"\n', 3,
+         "[export.mine]: type 'readmee' is no export destination"),
+        ('[export.har]\npath = "x.har"\n', 2, "[export.har]: its name is no export destination"),
+    ],
+)  # fmt: skip
+def test_a_bad_export_table_names_the_file_line_and_key(
+    tmp_path: Path, table: str, line: int, says: str
+) -> None:
+    # They used to pass as OK and fail only when an export or forwarding ran.
+    path = tmp_path / "c.toml"
+    path.write_text("schema_version = 1\n" + table)
+    result = run(str(path))
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith(f"Error: {path}, line {line}: {says}"), result.stderr
+    assert result.stdout == ""
