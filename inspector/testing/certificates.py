@@ -1,18 +1,25 @@
-"""Certificates for tests: a CA like mitmproxy's, made on the spot."""
+"""Certificates for tests: a CA like mitmproxy's, or a localhost server's, made on the spot."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+_LOCALHOST = x509.SubjectAlternativeName(
+    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+)
 
-def self_signed_ca(common_name: str) -> bytes:
-    """A self-signed CA certificate (PEM), valid from yesterday for a week."""
+
+def _self_signed(
+    common_name: str, extension: x509.ExtensionType, critical: bool
+) -> tuple[bytes, bytes]:
+    """(certificate, private key) PEM, self-signed, valid from yesterday for a week."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.UTC)
@@ -24,32 +31,7 @@ def self_signed_ca(common_name: str) -> bytes:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM)
-
-
-def localhost_server_certificate() -> tuple[bytes, bytes]:
-    """(certificate, private key) PEM for a test HTTPS server on localhost and 127.0.0.1,
-    self-signed: no client trusts it, so a proxy in between must be told (ssl_insecure)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
+        .add_extension(extension, critical=critical)
         .sign(key, hashes.SHA256())
     )
     key_pem = key.private_bytes(
@@ -58,3 +40,24 @@ def localhost_server_certificate() -> tuple[bytes, bytes]:
         serialization.NoEncryption(),
     )
     return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def self_signed_ca(common_name: str) -> bytes:
+    """A self-signed CA certificate (PEM)."""
+    ca = x509.BasicConstraints(ca=True, path_length=None)
+    return _self_signed(common_name, ca, critical=True)[0]
+
+
+def localhost_server_certificate() -> tuple[bytes, bytes]:
+    """(certificate, private key) PEM for a test HTTPS server on localhost and 127.0.0.1,
+    self-signed: no client trusts it, so a proxy in between must be told (ssl_insecure)."""
+    return _self_signed("localhost", _LOCALHOST, critical=False)
+
+
+def write_localhost_certificate(directory: Path) -> tuple[Path, Path]:
+    """`localhost_server_certificate` written into `directory`; returns (cert, key) paths."""
+    cert, key = localhost_server_certificate()
+    cert_path, key_path = directory / "upstream-cert.pem", directory / "upstream-key.pem"
+    cert_path.write_bytes(cert)
+    key_path.write_bytes(key)
+    return cert_path, key_path

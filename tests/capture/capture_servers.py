@@ -7,10 +7,8 @@ Routes are chosen by the last path segment, so each test can put a unique prefix
 from __future__ import annotations
 
 import base64
-import datetime
 import gzip
 import hashlib
-import ipaddress
 import json
 import socket
 import ssl
@@ -29,12 +27,9 @@ import h2.connection
 import h2.events
 import wsproto.connection
 import wsproto.events
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from inspector.capture.bodies import zstd
+from inspector.testing.certificates import write_localhost_certificate
 
 # A JSON document that compresses well, served in every content encoding.
 PAYLOAD = json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(300)]}).encode()
@@ -331,35 +326,7 @@ def plain_upstream() -> Iterator[Upstream]:
 
 def make_self_signed(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for localhost and 127.0.0.1; returns (cert, key) paths."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "upstream-cert.pem", directory / "upstream-key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return write_localhost_certificate(directory)
 
 
 def tls_upstream(directory: Path) -> Iterator[Upstream]:
