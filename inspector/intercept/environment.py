@@ -76,6 +76,7 @@ def client_environment(
         if base.get(name):
             env[name] = str(trust.bundle)
     env["NODE_EXTRA_CA_CERTS"] = str(trust.node_extra)  # added to Node's own CAs
+    env["WGETRC"] = str(trust.wgetrc)
     env["DENO_CERT"] = str(trust.ca)  # added to Deno's
     env["NODE_USE_ENV_PROXY"] = "1"  # Node 24+ honours the proxy variables only when asked
     # Older Node ignores them: a preload makes its agents and fetch tunnel through the proxy.

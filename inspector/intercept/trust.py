@@ -162,6 +162,7 @@ class TrustFiles:
     node_extra: Path  # the user's NODE_EXTRA_CA_CERTS (if any) + mitmproxy's CA
     java_store: Path  # the bundle as a JKS trust store
     node_preload: Path  # makes Node before 24 use the proxy (resources/node-proxy-preload.cjs)
+    wgetrc: Path  # the user's wgetrc plus ca_certificate: GnuTLS wget reads no CA variable
     spki: str  # mitmproxy's CA pin for Chromium
 
 
@@ -188,4 +189,24 @@ def write_trust_files(directory: Path, ca_pem: bytes, environ: Mapping[str, str]
         ),
         spki=spki_sha256(ca_pem),
         node_preload=_write_private(directory / NODE_PRELOAD, resource(NODE_PRELOAD).read_bytes()),
+        wgetrc=_write_private(directory / "wgetrc", _wgetrc(environ, directory / "ca-bundle.pem")),
     )
+
+
+def _wgetrc(environ: Mapping[str, str], bundle: Path) -> bytes:
+    """The user's own wgetrc (WGETRC, else ~/.wgetrc) with the bundle as its CA file.
+
+    Debian's wget is built on GnuTLS, which ignores SSL_CERT_FILE: the startup file is the one
+    way in. WGETRC replaces only the user's file (/etc/wgetrc is still read), so theirs is
+    copied first and our line, last, wins.
+    """
+    own = environ.get("WGETRC") or (
+        str(Path(environ["HOME"]) / ".wgetrc") if environ.get("HOME") else ""
+    )
+    text = b""
+    if own:
+        try:
+            text = Path(own).read_bytes().rstrip(b"\n") + b"\n"
+        except OSError:
+            text = b""
+    return text + f"# API Inspector: trust the capture's CA\nca_certificate = {bundle}\n".encode()

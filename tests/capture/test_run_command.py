@@ -148,6 +148,22 @@ def test_an_https_api_that_is_down_counts_as_a_failed_request_of_the_command(
     assert (summary["requests"], summary["errors"]) == ("1", "1"), result.stderr
 
 
+@pytest.mark.skipif(not shutil.which("wget"), reason="wget is not installed on this machine")
+def test_wget_trusts_the_capture_through_its_startup_file(
+    capture: ProxyProcess, tls_server: Upstream, prefix: str
+) -> None:
+    # Debian's wget is built on GnuTLS and reads no CA variable: without the WGETRC written by
+    # inspector run it failed with "Unable to establish SSL connection".
+    url = tls_server.url(f"{prefix}/json", host="localhost")
+    result = _joining(capture, "wget", "-q", "-O", "-", url, env={"HOME": "/nonexistent"})
+
+    assert result.returncode == 0, result.stderr
+    assert '"ok": true' in result.stdout
+    (stored,) = wait_until(lambda: _rows(capture, prefix), what="wget's request")
+    assert stored.scheme == "https" and stored.user_agent.startswith("Wget/")
+    assert stored.source == _summary(result)["source"]
+
+
 def test_git_trusts_the_capture(capture: ProxyProcess, tls_server: Upstream, prefix: str) -> None:
     url = tls_server.url(f"{prefix}/repo.git", host="localhost")
     result = _joining(capture, "git", "ls-remote", url, env={"GIT_TERMINAL_PROMPT": "0"})

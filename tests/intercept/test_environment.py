@@ -17,6 +17,7 @@ def _trust(directory: Path) -> TrustFiles:
         java_store=directory / "java-truststore.jks",
         spki="pin",
         node_preload=directory / "node-proxy-preload.cjs",
+        wgetrc=directory / "wgetrc",
     )
 
 

@@ -63,6 +63,24 @@ def test_the_bundle_holds_system_user_and_mitmproxy_cas_once_each(
     ssl.create_default_context(cafile=str(files.bundle))
 
 
+def test_wget_keeps_the_users_own_settings_and_gets_the_bundle_last(
+    tmp_path: Path, ca_pem: bytes
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".wgetrc").write_text("tries = 2\nca_certificate = /etc/company.pem\n")
+    out = tmp_path / "trust"
+    out.mkdir()
+    files = write_trust_files(out, ca_pem, {"HOME": str(home)})
+    lines = files.wgetrc.read_text().splitlines()
+    assert lines[:2] == ["tries = 2", "ca_certificate = /etc/company.pem"]
+    assert lines[-1] == f"ca_certificate = {files.bundle}"  # the last setting wins
+    assert stat.S_IMODE(files.wgetrc.stat().st_mode) == 0o600
+    # No wgetrc of their own, or an unreadable one: only ours.
+    bare = write_trust_files(out, ca_pem, {"WGETRC": str(tmp_path / "missing")})
+    assert bare.wgetrc.read_text().splitlines()[-1] == f"ca_certificate = {bare.bundle}"
+
+
 def test_a_missing_or_empty_ca_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(TrustError, match=r"mitmproxy-ca-cert\.pem cannot be read"):
         mitmproxy_ca(tmp_path)
