@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,15 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.config import load_config
 from inspector.consumer_names import display_name
-from inspector.errors import InspectorError
 from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.charts import ChartsPanel, EndpointsView
-from inspector.gui.database_files import replace_database
 from inspector.gui.intercept import Interceptor
 from inspector.gui.models.consumers import ALL, ConsumerListModel, ConsumerRow
 from inspector.gui.models.requests import RequestTableModel
+from inspector.gui.session import Session
 from inspector.gui.views.capture_bar import CaptureBar
 from inspector.gui.views.connect import ConnectDialog
 from inspector.gui.views.consumers import ConsumersView
@@ -42,13 +39,10 @@ from inspector.gui.views.requests import RequestsView
 from inspector.gui.views.status_bar import InspectorStatusBar
 from inspector.gui.workers import QueryRunner
 from inspector.model import Exchange
-from inspector.openapi import OpenApiSpec
-from inspector.paths import default_config_path
-from inspector.proxy_modes import mode_problem
-from inspector.store import DatabaseError, file_identity, load_exchange, open_db
+from inspector.store import DatabaseError, load_exchange
 from inspector.store.filter_syntax import quote_value
 from inspector.store.filters import MATCH_ALL, SqlFilter
-from inspector.store.naming import ConsumerNameError, name_consumer_in
+from inspector.store.naming import ConsumerNameError
 
 DEFAULT_SIZE = (1280, 800)
 FIRST_RUN_KEY = "connect/first_run_done"
@@ -82,11 +76,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         intervals = intervals or Intervals()
         self.settings = settings
-        self.capture = capture
-        self.capture_db = db_path  # where our own proxy writes
-        self.db_path = db_path  # what the window shows (another file after File > Open)
-        self._db_identity = file_identity(db_path)  # to notice the file replaced behind us
-        self.read_only_view = capture is None
+        # Which database, filter and consumer, and the proxy: the state the views follow.
+        self.session = Session(db_path, capture, self)
         # Run first when the window shuts down (the demo stops its traffic before the proxy).
         self.before_shutdown: list[Callable[[], None]] = []
         self._layout_done = False
@@ -94,13 +85,11 @@ class MainWindow(QMainWindow):
         self._pending_consumer_filter: SqlFilter | None = None
         # What the charts and endpoints last showed: (filter, database) per view.
         self._side_filters: dict[int, tuple[SqlFilter, Path] | None] = {}
-        self._consumer_filter: SqlFilter = MATCH_ALL
         self._consumers_dirty = False
         self._consumers_interval_ms = intervals.consumers_ms
         self.setWindowTitle("API Inspector")
         self.resize(*DEFAULT_SIZE)
 
-        self.runner = QueryRunner(db_path, self)
         self.request_model = RequestTableModel(self.runner, self, intervals.poll_ms)
         self.consumer_model = ConsumerListModel(self.runner, self)
         self.filter_bar = FilterBar(self, intervals.debounce_ms, settings)
@@ -109,17 +98,19 @@ class MainWindow(QMainWindow):
         self.details = DetailsView(self)
         self.charts = ChartsPanel(self)
         self.endpoints = EndpointsView(self)
-        self.endpoints.spec = self._openapi_spec()
+        self.endpoints.spec = self.session.openapi_spec()
         self.status = InspectorStatusBar(self)
         self.setStatusBar(self.status)
         self.forwarding = ForwardingControl(
             self, capture, self.runner, settings, self.status.forwarding,
-            lambda: self.db_path == self.capture_db, intervals.forwarding_ms,
+            lambda: self.session.showing_capture, intervals.forwarding_ms,
         )  # fmt: skip
         self._build_layout()
         self._build_actions()
         self._connect_signals()
-        self.interceptor = Interceptor(capture, self)  # what it launched closes when we do
+        self.interceptor = Interceptor(
+            self.session.capture, self
+        )  # what it launched closes when we do
         add_intercept_menu(
             self, self.interceptor, self.filter_bar.set_text, self.status.showMessage
         )
@@ -270,8 +261,31 @@ class MainWindow(QMainWindow):
         self.charts.exchange_selected.connect(self._show_exchange)
         self.endpoints.endpoint_chosen.connect(self._filter_endpoint)
         self.details.copied.connect(lambda what: self.status.showMessage(f"Copied {what}", 3000))
-        if self.capture is not None:
-            self.capture.state_changed.connect(lambda _state: self._update_capture_state())
+        self.session.capture_changed.connect(self._update_capture_state)
+        self.session.selection_changed.connect(self._selection_changed)
+        self.session.database_changed.connect(self._database_changed)
+
+    # The session's state, under the names the views and tests use.
+
+    @property
+    def capture(self) -> CaptureProcess | None:
+        return self.session.capture
+
+    @property
+    def capture_db(self) -> Path:
+        return self.session.capture_db
+
+    @property
+    def db_path(self) -> Path:
+        return self.session.db_path
+
+    @property
+    def read_only_view(self) -> bool:
+        return self.session.read_only_view
+
+    @property
+    def runner(self) -> QueryRunner:
+        return self.session.runner
 
     # --- Filters and selection ---------------------------------------------------------------
 
@@ -280,12 +294,18 @@ class MainWindow(QMainWindow):
         # The consumers' statistics scan every matching row: they start once the requests
         # are shown, not in competition with them.
         self._pending_consumer_filter = text_filter
-        self.request_model.set_filter(text_filter.and_(self._consumer_filter))
+        if text_filter == self.session.text_filter:
+            self._selection_changed(self.session.selection)  # the same text entered again
+        else:
+            self.session.set_text_filter(text_filter)
+
+    def _selection_changed(self, selection: SqlFilter) -> None:
+        self.request_model.set_filter(selection)
         self._sync_side_views()
 
     def _sync_side_views(self) -> None:
         """Charts and endpoints follow the filter, but only query while they are shown."""
-        flt = self.filter_bar.current.and_(self._consumer_filter)
+        flt = self.session.selection
         shown = self.views.currentWidget()
         for view in (self.charts, self.endpoints):
             if view is not shown:
@@ -321,7 +341,7 @@ class MainWindow(QMainWindow):
         """Store `text` as the consumer's label and show it everywhere; False if refused."""
         assert isinstance(row.key, int)
         try:
-            label = name_consumer_in(self.db_path, row.key, text)
+            label = self.session.name_consumer(row.key, text)
         except ConsumerNameError as exc:
             QMessageBox.warning(self, "Cannot name this consumer", str(exc))
             return False
@@ -356,11 +376,7 @@ class MainWindow(QMainWindow):
             self.consumer_model.set_filter(pending)
 
     def _consumer_selected(self, row: ConsumerRow | None) -> None:
-        flt = row.selection_filter if row is not None else MATCH_ALL
-        if flt != self._consumer_filter:
-            self._consumer_filter = flt
-            self.request_model.set_filter(self.filter_bar.current.and_(flt))
-            self._sync_side_views()
+        self.session.set_consumer_filter(row.selection_filter if row is not None else MATCH_ALL)
 
     def _load_details(self, exchange_id: int | None) -> None:
         if exchange_id is None:
@@ -437,7 +453,8 @@ class MainWindow(QMainWindow):
         self.status.set_counts(self.request_model.shown_count, self.request_model.total_count)
 
     def _refresh_status(self) -> None:
-        self._follow_replaced_database()
+        if self.session.follow_replaced():
+            self.status.showMessage(f"{self.db_path} was replaced: showing the new file", 10000)
         self.status.set_rate(self.request_model.arrival_rate())
         self.status.set_database(
             self.db_path, self.read_only_view or self.db_path != self.capture_db
@@ -467,8 +484,8 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(state in (CaptureState.STOPPED, CaptureState.FAILED))
         self.stop_action.setEnabled(running)
         self.restart_action.setEnabled(state != CaptureState.STOPPING)
-        self.clear_action.setEnabled(self.db_path == self.capture_db)
-        self.live_action.setEnabled(self.db_path != self.capture_db)
+        self.clear_action.setEnabled(self.session.showing_capture)
+        self.live_action.setEnabled(not self.session.showing_capture)
         self.capture_bar.set_state(state, capture.describe())
         listen = self.capture_bar.listen
         if state == CaptureState.LISTENING and capture.address and listen.text().endswith(":0"):
@@ -489,7 +506,7 @@ class MainWindow(QMainWindow):
             self.requests_view.set_proxy_problem(None)
         if self.connect_dialog is not None:
             # The first-run panel opens before the proxy has bound its port.
-            self.connect_dialog.set_address(*self._proxy_address())
+            self.connect_dialog.set_address(*self.session.proxy_address())
 
     # --- Capture control ---------------------------------------------------------------------
 
@@ -502,12 +519,10 @@ class MainWindow(QMainWindow):
         )
 
     def start_capture(self) -> None:
-        if self.capture is not None:
-            self.capture.start()
+        self.session.start_capture()
 
     def stop_capture(self) -> None:
-        if self.capture is not None:
-            self.capture.stop()
+        self.session.stop_capture()
 
     def restart_capture(self) -> None:
         listen = self.capture_bar.listen.text().strip()
@@ -515,37 +530,9 @@ class MainWindow(QMainWindow):
         self.apply_capture_settings(listen, mode)
 
     def apply_capture_settings(self, listen: str, mode: str) -> None:
-        if self.capture is None:
-            return
-        problem = mode_problem(mode) if mode else None
+        problem = self.session.apply_capture_settings(listen, mode)
         if problem is not None:
-            QMessageBox.warning(self, "Proxy mode", problem.replace("--mode ", "The mode ", 1))
-            return
-        settings = self.capture.settings.with_changes(listen=listen or "127.0.0.1:8080",
-                                                      mode=mode or "regular")  # fmt: skip
-        self.capture.restart(settings)
-
-    def _proxy_address(self) -> tuple[str, Path, str]:
-        """The address clients should use (the bound one once listening), CA folder, mode."""
-        capture = self.capture
-        if capture is None:
-            return "127.0.0.1:8080", Path("~/.mitmproxy").expanduser(), "regular"
-        address = capture.address or capture.settings.listen
-        return address, capture.settings.confdir, capture.settings.mode
-
-    def _openapi_spec(self) -> OpenApiSpec | None:
-        """The `[capture] openapi` spec of the configuration the proxy uses, if any.
-
-        A configuration that does not load names no spec here: the proxy reports the error.
-        """
-        configured = self.capture.settings.config_path if self.capture is not None else None
-        path = configured or default_config_path()
-        if path is None or not path.exists():
-            return None
-        try:
-            return load_config(path).openapi
-        except InspectorError:
-            return None
+            QMessageBox.warning(self, "Proxy mode", problem)
 
     def show_export(self) -> ExportDialog:
         scope = ExportScope(selected_ids(self.requests_view), self.request_model.sql_filter,
@@ -564,7 +551,7 @@ class MainWindow(QMainWindow):
         self.connect_dialog = None
 
     def show_connect(self, first_run: bool = False) -> ConnectDialog:
-        dialog = ConnectDialog(*self._proxy_address(), self, first_run=first_run)
+        dialog = ConnectDialog(*self.session.proxy_address(), self, first_run=first_run)
         if first_run:
             self.settings.setValue(FIRST_RUN_KEY, True)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -585,54 +572,31 @@ class MainWindow(QMainWindow):
 
     def open_database(self, path: Path) -> bool:
         """Browse `path` read-only; the proxy keeps writing to its own file meanwhile."""
-        if path.resolve() in (self.db_path.resolve(), self.capture_db.resolve()):
-            # Already open here: checking it again (a plain open and close of the file) would
-            # drop the locks this process's SQLite connections hold on it.
-            self._switch_to(path)
-            return True
         try:
-            open_db(path, readonly=True).close()
+            self.session.open(path)
         except DatabaseError as exc:
             QMessageBox.warning(self, "Cannot open the database", str(exc))
             return False
-        self._switch_to(path)
         return True
 
     def show_live_capture(self) -> None:
-        self._switch_to(self.capture_db)
+        self.session.show_live_capture()
 
-    def _follow_replaced_database(self) -> None:
-        """Show the new file when the one on screen was deleted or replaced behind the app.
-
-        The proxy starts a new database when its file goes (`rm`, a cleaner). Ids start over in
-        it, so polling for newer rows would never find its rows: everything is read again.
-        """
-        identity = file_identity(self.db_path)
-        if identity is None or identity == self._db_identity:
-            return
-        try:
-            open_db(self.db_path, readonly=True).close()
-        except (DatabaseError, sqlite3.Error):
-            return  # still being created: look again at the next tick
-        self._switch_to(self.db_path)
-        self.status.showMessage(f"{self.db_path} was replaced: showing the new file", 10000)
-
-    def _switch_to(self, path: Path) -> None:
-        self.db_path = path
-        self._db_identity = file_identity(path)
-        self.runner.set_database(path)
-        self.setWindowTitle("API Inspector" if path == self.capture_db else
+    def _database_changed(self, path: Path) -> None:
+        """Another file on screen (opened, replaced behind us, or cleared): read it all again."""
+        self.setWindowTitle("API Inspector" if self.session.showing_capture else
                             f"API Inspector — {path.name} (read-only)")  # fmt: skip
         self.details.show_exchange(None)
         self.request_model.reload()
         self.consumer_model.refresh()
+        self._side_filters = {key: None for key in self._side_filters}
         self._sync_side_views()
         self._update_capture_state()
         self._refresh_status()
 
     def clear_capture(self, confirm: bool = True) -> bool:
         """Replace the capture database by a new, empty file (instant at any size)."""
-        if self.capture is None or self.db_path != self.capture_db:
+        if self.capture is None or not self.session.showing_capture:
             return False
         if confirm:
             answer = QMessageBox.question(
@@ -643,24 +607,14 @@ class MainWindow(QMainWindow):
             )  # fmt: skip
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        was_running = self.capture.is_running
-        self.capture.stop_and_wait()
-        self.runner.set_database(self.capture_db)
         try:
-            replace_database(self.capture_db)
+            cleared = self.session.clear()
         except (OSError, DatabaseError) as exc:
             QMessageBox.critical(self, "Clear failed", str(exc))
             return False
-        self._db_identity = file_identity(self.capture_db)
-        self.details.show_exchange(None)
-        self.request_model.reload()
-        self.consumer_model.refresh()
-        self._side_filters = {key: None for key in self._side_filters}
-        self._sync_side_views()
-        if was_running:
-            self.capture.start()
-        self.status.showMessage("Capture cleared", 3000)
-        return True
+        if cleared:
+            self.status.showMessage("Capture cleared", 3000)
+        return cleared
 
     # --- Window state ------------------------------------------------------------------------
 
