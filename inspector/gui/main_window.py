@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,7 +35,7 @@ from inspector.gui.views.export_dialog import ExportDialog, ExportScope, selecte
 from inspector.gui.views.filter_bar import FilterBar
 from inspector.gui.views.forwarding import ForwardingControl, config_path_of, load_exports
 from inspector.gui.views.intercept import add_intercept_menu
-from inspector.gui.views.menus import add_menus, add_toolbar
+from inspector.gui.views.menus import add_menus, add_toolbar, set_icons
 from inspector.gui.views.requests import RequestsView
 from inspector.gui.views.status_bar import InspectorStatusBar
 from inspector.gui.workers import QueryRunner
@@ -228,7 +229,16 @@ class MainWindow(QMainWindow):
         self.capture_bar.apply_requested.connect(self.apply_capture_settings)
         add_toolbar(self, self.capture_bar, [
             self.start_action, self.stop_action, self.restart_action, None,
-            self.connect_action, self.follow_action, self.open_action, None, self.clear_action,
+            self.connect_action, self.follow_action, self.open_action,
+        ], apart=[self.clear_action])  # fmt: skip
+        pixmap = QStyle.StandardPixmap
+        set_icons(self, [
+            (self.start_action, pixmap.SP_MediaPlay), (self.stop_action, pixmap.SP_MediaStop),
+            (self.restart_action, pixmap.SP_BrowserReload),
+            (self.connect_action, pixmap.SP_DriveNetIcon),
+            (self.follow_action, pixmap.SP_ArrowUp),  # the newest rows are at the top
+            (self.open_action, pixmap.SP_DialogOpenButton),
+            (self.clear_action, pixmap.SP_TrashIcon),
         ])  # fmt: skip
         add_menus(self, [
             ("&File", [self.open_action, self.live_action, self.export_action, self.clear_action,
