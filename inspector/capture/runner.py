@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import os
 import signal
+import ssl
 import sys
 import weakref
 from dataclasses import dataclass, field
@@ -198,6 +199,12 @@ def _install_stderr_log() -> logging.Handler:
     return handler
 
 
+def _system_ca_file() -> str | None:
+    """The PEM bundle OpenSSL trusts here (SSL_CERT_FILE if set), if there is one."""
+    cafile = ssl.get_default_verify_paths().cafile
+    return cafile if cafile and os.path.isfile(cafile) else None
+
+
 async def _run(
     settings: ProxySettings, stderr_log: logging.Handler, recorder: Recorder
 ) -> CaptureOutcome:
@@ -217,6 +224,12 @@ async def _run(
             opts.update(
                 listen_host=DEFAULT_LISTEN_HOST, listen_port=DEFAULT_LISTEN_PORT, mode=["regular"]
             )
+            system_cas = _system_ca_file()
+            if system_cas is not None:
+                # APIs are verified against the machine's trust store, not only certifi's:
+                # a company CA (an internal API's issuer, TLS inspection) lives there, and
+                # mitmproxy would answer 502 to every request for such an API.
+                opts.update(ssl_verify_upstream_trusted_ca=system_cas)
             if settings.mitmproxy_options:
                 opts.set(*settings.mitmproxy_options)
             explicit: dict[str, object] = {}
