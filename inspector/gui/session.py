@@ -116,11 +116,13 @@ class Session(QObject):
             return False
         was_running = self.capture.is_running
         self.capture.stop_and_wait()
-        self.runner.set_database(self.capture_db)  # its connections let go of the old file
-        replace_database(self.capture_db)
-        self._show(self.capture_db)
-        if was_running:
-            self.capture.start()
+        try:
+            self.runner.set_database(self.capture_db)  # its connections let go of the old file
+            replace_database(self.capture_db)
+            self._show(self.capture_db)
+        finally:
+            if was_running:  # a failed Clear leaves the old file, and capture goes on into it
+                self.capture.start()
         return True
 
     def name_consumer(self, row_id: int, text: str) -> str:

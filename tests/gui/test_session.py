@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings
+from inspector.gui.capture_process import CaptureProcess, CaptureSettings, CaptureState
 from inspector.gui.session import Session
 from inspector.store import DatabaseError, open_db, write_batch
 from inspector.store.filters import MATCH_ALL, SqlFilter, compile_filter
@@ -119,3 +120,23 @@ def test_a_mode_without_a_scheme_is_refused_before_any_restart(
     problem = session.apply_capture_settings("127.0.0.1:0", "reverse:127.0.0.1:18600")
     assert problem is not None and problem.startswith("The mode")
     assert session.capture is not None and not session.capture.is_running
+
+
+def test_a_clear_that_fails_keeps_the_capture_running_into_the_old_file(
+    qtbot: QtBot, session: Session, tmp_path: Path, db_path: Path
+) -> None:
+    capture = session.capture
+    assert capture is not None
+    capture.start()
+    qtbot.waitUntil(lambda: capture.state == CaptureState.LISTENING, timeout=30_000)
+    # An immutable directory refuses the rename Clear starts with (root included).
+    made = subprocess.run(["chattr", "+i", str(db_path.parent)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"needs chattr on this filesystem: {made.stderr.decode().strip()}")
+    try:
+        with pytest.raises(OSError):
+            session.clear()
+    finally:
+        subprocess.run(["chattr", "-i", str(db_path.parent)], check=True)
+    qtbot.waitUntil(lambda: capture.state == CaptureState.LISTENING, timeout=30_000)
+    assert db_path.exists()
