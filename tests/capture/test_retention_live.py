@@ -4,6 +4,7 @@ hot-reloaded limit takes effect while capturing."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -44,16 +45,21 @@ def test_capture_keeps_only_the_newest_exchanges_and_applies_reloaded_limits(
             os.utime(config, ns=(stamp, stamp))
             sent: list[str] = []
 
-            # The edit applies with the next requests: keep traffic flowing while polling.
-            def newest_three() -> list[str] | None:
+            # The edit applies with the next requests (the file is looked at once a second):
+            # send for two seconds, then stop, so the count can settle. Polling for exactly 3
+            # while traffic went on raced every commit against each pruning pass (CI, 3.13).
+            for _ in range(8):
                 path = f"{prefix}/{30 + len(sent)}/json"
                 assert client.get(upstream.url(path)).status_code == 200
                 sent.append(path)
+                time.sleep(0.25)
+
+            def newest_three() -> list[str] | None:
                 paths = [e.path for e in exchanges_under(proxy.db_path, prefix)]
-                return paths if len(paths) == 3 and len(sent) >= 3 else None
+                return paths if len(paths) == 3 else None
 
             kept = wait_until(newest_three, timeout=20, what="pruning down to 3 exchanges")
-            assert set(kept) <= set(sent[-4:])  # only the newest are kept
+            assert kept == sent[-3:]  # only the newest are kept
             # The proxy kept serving throughout.
             assert client.get(upstream.url(f"{prefix}/after/json")).status_code == 200
     finally:
