@@ -30,42 +30,57 @@ _CA_KEY_USAGE = x509.KeyUsage(
 )
 
 
-def _self_signed(
-    common_name: str, extension: x509.ExtensionType, critical: bool
-) -> tuple[bytes, bytes]:
-    """(certificate, private key) PEM, self-signed, valid from yesterday for a week."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(extension, critical=critical)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
+_Key = ec.EllipticCurvePrivateKey
+_Extension = tuple[x509.ExtensionType, bool]  # an extension and whether it is critical
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _key_pem(key: _Key) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _certificate(
+    subject: str, key: _Key, issuer: str, signer: _Key, extensions: list[_Extension]
+) -> bytes:
+    """A PEM certificate for `key`, signed by `signer`, valid from yesterday for a week."""
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def _new_key() -> _Key:
+    return ec.generate_private_key(ec.SECP256R1())
 
 
 def self_signed_ca(common_name: str) -> bytes:
     """A self-signed CA certificate (PEM)."""
+    key = _new_key()
     ca = x509.BasicConstraints(ca=True, path_length=None)
-    return _self_signed(common_name, ca, critical=True)[0]
+    return _certificate(common_name, key, common_name, key, [(ca, True)])
 
 
 def localhost_server_certificate() -> tuple[bytes, bytes]:
     """(certificate, private key) PEM for a test HTTPS server on localhost and 127.0.0.1,
     self-signed: no client trusts it, so a proxy in between must be told (ssl_insecure)."""
-    return _self_signed("localhost", _LOCALHOST, critical=False)
+    key = _new_key()
+    return _certificate("localhost", key, "localhost", key, [(_LOCALHOST, False)]), _key_pem(key)
 
 
 def write_localhost_certificate(directory: Path) -> tuple[Path, Path]:
@@ -80,41 +95,15 @@ def write_localhost_certificate(directory: Path) -> tuple[Path, Path]:
 def ca_signed_localhost_certificate() -> tuple[bytes, bytes, bytes]:
     """(CA certificate, server certificate, server key) PEM: a private CA, as a company's, and
     a localhost server certificate it issued. Clients trust the server only through the CA."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Company Root CA")])
-    now = datetime.datetime.now(datetime.UTC)
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_CA_KEY_USAGE, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(_LOCALHOST, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    pem = serialization.Encoding.PEM
-    return ca.public_bytes(pem), server.public_bytes(pem), key_pem
+    ca_key, key = _new_key(), _new_key()
+    issuer = "Test Company Root CA"
+    ca = _certificate(issuer, ca_key, issuer, ca_key, [
+        (x509.BasicConstraints(ca=True, path_length=None), True),
+        (_CA_KEY_USAGE, True),
+        (x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False),
+    ])  # fmt: skip
+    server = _certificate("localhost", key, issuer, ca_key, [
+        (_LOCALHOST, False),
+        (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+    ])  # fmt: skip
+    return ca, server, _key_pem(key)

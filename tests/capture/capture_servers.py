@@ -324,14 +324,12 @@ def plain_upstream() -> Iterator[Upstream]:
     yield from _serve(_PlainServer(("127.0.0.1", 0), UpstreamHandler), "http")
 
 
-def make_self_signed(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1; returns (cert, key) paths."""
-    return write_localhost_certificate(directory)
-
-
-def tls_upstream(directory: Path) -> Iterator[Upstream]:
-    """HTTPS on 127.0.0.1 offering HTTP/2 and HTTP/1.1 (ALPN), with a self-signed certificate."""
-    cert_path, key_path = make_self_signed(directory)
+def tls_upstream(
+    directory: Path, certificate: tuple[Path, Path] | None = None
+) -> Iterator[Upstream]:
+    """HTTPS on 127.0.0.1 offering HTTP/2 and HTTP/1.1 (ALPN), with `certificate` (cert, key
+    paths), or a self-signed one."""
+    cert_path, key_path = certificate or write_localhost_certificate(directory)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     context.set_alpn_protocols(["h2", "http/1.1"])

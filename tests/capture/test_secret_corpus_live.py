@@ -14,9 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import make_self_signed, serve_h2
+from capture_servers import serve_h2
 from capture_support import exchanges_under, start_capture
 
+from inspector.testing.certificates import write_localhost_certificate
 from inspector.testing.secret_corpus import Placement, forms_of, placements
 
 pytestmark = pytest.mark.capture
@@ -86,7 +87,7 @@ def upstream(protocol: str, tmp_path: Path) -> Iterator[str]:
         yield from _serve(None)
         return
     # mitmproxy offers the client HTTP/2 only when the server speaks it too.
-    cert, key = make_self_signed(tmp_path)
+    cert, key = write_localhost_certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.set_alpn_protocols(["h2"])

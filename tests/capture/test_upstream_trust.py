@@ -3,16 +3,13 @@ by a company CA (or reached through TLS inspection) works, and an unknown issuer
 
 from __future__ import annotations
 
-import json
-import ssl
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+from capture_servers import Upstream, tls_upstream
 from capture_support import ProxyProcess, start_process, wait_for_exchanges
 
 from inspector.testing.certificates import ca_signed_localhost_certificate
@@ -20,35 +17,16 @@ from inspector.testing.certificates import ca_signed_localhost_certificate
 pytestmark = pytest.mark.capture
 
 
-class _Api(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = json.dumps({"ok": True}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
-def company(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    """(the company CA's PEM file, the port of an HTTPS API whose certificate it issued)."""
+def company(tmp_path: Path) -> Iterator[tuple[Path, Upstream]]:
+    """(the company CA's PEM file, an HTTPS API whose certificate it issued)."""
     ca, cert, key = ca_signed_localhost_certificate()
     (tmp_path / "ca.pem").write_bytes(ca)
     (tmp_path / "api-cert.pem").write_bytes(cert)
     (tmp_path / "api-key.pem").write_bytes(key)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "api-cert.pem", tmp_path / "api-key.pem")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield tmp_path / "ca.pem", server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    certificate = (tmp_path / "api-cert.pem", tmp_path / "api-key.pem")
+    for api in tls_upstream(tmp_path, certificate):
+        yield tmp_path / "ca.pem", api
 
 
 def _verifying_capture(tmp_path: Path) -> ProxyProcess:
@@ -61,9 +39,9 @@ def _verifying_capture(tmp_path: Path) -> ProxyProcess:
 
 @pytest.mark.parametrize("trusted", [True, False], ids=["company-ca-trusted", "unknown-issuer"])
 def test_an_api_issued_by_a_ca_the_machine_trusts_goes_through(
-    tmp_path: Path, company: tuple[Path, int], monkeypatch: pytest.MonkeyPatch, trusted: bool
+    tmp_path: Path, company: tuple[Path, Upstream], monkeypatch: pytest.MonkeyPatch, trusted: bool
 ) -> None:
-    ca_file, port = company
+    ca_file, api = company
     if trusted:
         # How a company CA reaches OpenSSL's trust store; the capture inherits it.
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
@@ -72,13 +50,13 @@ def test_an_api_issued_by_a_ca_the_machine_trusts_goes_through(
     proxy = _verifying_capture(tmp_path)
     try:
         with httpx.Client(proxy=proxy.url, verify=proxy.tls_context(), timeout=10) as http:
-            response = http.get(f"https://localhost:{port}/orders")
+            response = http.get(api.url("/orders/json", host="localhost"))
         (exchange,) = wait_for_exchanges(proxy.db_path, "/orders")
     finally:
         assert proxy.stop() == 0, proxy.text("stderr")
     if trusted:
         # It used to be 502: mitmproxy trusted certifi's CAs only.
-        assert response.status_code == 200 and response.json() == {"ok": True}
+        assert response.status_code == 200 and response.json()["ok"] is True
         assert exchange.status == 200
     else:  # verification is still on
         assert response.status_code == 502
