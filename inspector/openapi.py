@@ -60,8 +60,18 @@ def _route(template: str) -> _Route:
 class OpenApiSpec:
     """The operations of a spec, and a matcher from concrete paths to its templates."""
 
-    def __init__(self, operations: list[Operation]) -> None:
+    def __init__(
+        self,
+        operations: list[Operation],
+        document: dict[str, Any] | None = None,
+        objects: dict[Operation, dict[str, Any]] | None = None,
+        source: str = "<spec>",
+    ) -> None:
         self.operations = operations
+        # The whole document (for $ref) and each operation's object (responses, schemas).
+        self.document = document or {"openapi": "3.1.0", "paths": {}}
+        self.objects = objects or {}
+        self.source = source
         templates = sorted({op.template for op in operations})
         # A more literal template wins: /users/me before /users/{id}.
         self._routes = sorted(
@@ -102,6 +112,7 @@ class OpenApiSpec:
         if not isinstance(paths, dict):
             raise OpenApiError(f"{source}: 'paths' is missing or not a mapping.")
         operations = []
+        objects: dict[Operation, dict[str, Any]] = {}
         for base in _base_paths(document):
             for template, item in paths.items():
                 if not isinstance(template, str) or not template.startswith("/"):
@@ -110,8 +121,19 @@ class OpenApiSpec:
                     continue
                 for method in HTTP_METHODS:
                     if method in item:
-                        operations.append(Operation(method.upper(), base + template))
-        return cls(operations)
+                        operation = Operation(method.upper(), base + template)
+                        operations.append(operation)
+                        if isinstance(item[method], dict):
+                            objects[operation] = item[method]
+        return cls(operations, document, objects, source)
+
+    @property
+    def version(self) -> str:
+        return str(self.document.get("openapi", ""))
+
+    def operation(self, method: str, template: str) -> dict[str, Any] | None:
+        """The spec's operation object for a method and one of its templates."""
+        return self.objects.get(Operation(method.upper(), template))
 
     def match(self, path: str) -> str | None:
         """The spec template a concrete path belongs to, or None."""
