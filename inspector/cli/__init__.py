@@ -11,6 +11,7 @@ from inspector.cli import (  # noqa: F401
     capture,  # capture
     compare,  # compare BASE [HEAD]
     config,  # config check
+    contract,  # openapi, drift
     demo,  # demo --generate
     export,  # the export group
     export_files,  # export har, export ndjson

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.app import main
+from inspector.cli.contract import load_checked_spec
 from inspector.cli.query import compile_cli_filter, read_only
 from inspector.errors import InspectorError
 from inspector.store.filters import SqlFilter
@@ -33,6 +34,13 @@ def _both(first: SqlFilter, second: SqlFilter) -> SqlFilter:
 @click.option("--fail-on", "fail_on", metavar="EXPR", default=None,
               help="Exit 1 when a regression passes a threshold, e.g. "
               "'p95:+20% errors:+1pp new-5xx removed-field'.")  # fmt: skip
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check HEAD against this OpenAPI spec, as drift does.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.option("--markdown", "as_markdown", is_flag=True,
               help="Markdown, for a pull-request comment.")  # fmt: skip
@@ -43,6 +51,7 @@ def compare_command(
     base_filter: str,
     head_filter: str,
     fail_on: str | None,
+    spec_path: Path | None,
     as_json: bool,
     as_markdown: bool,
 ) -> None:
@@ -50,12 +59,15 @@ def compare_command(
 
     Per endpoint and per consumer: requests, error rate and p50/p95/p99 on both sides, with
     whether the change is significant; endpoints and status codes that appeared or vanished;
-    JSON response fields added, removed or changed in type.
+    JSON response fields added, removed or changed in type; with --spec, HEAD's drift from an
+    OpenAPI spec.
     """
     from inspector.compare import fail_on as failing
     from inspector.compare import render
     from inspector.compare.report import compare
     from inspector.compare.sides import load_side
+    from inspector.contract import render as drift_render
+    from inspector.contract.drift import check
     from inspector.store.selection import Selection
 
     if as_json and as_markdown:
@@ -65,24 +77,37 @@ def compare_command(
             "give HEAD, or compare two windows of BASE with --base-filter and --head-filter"
         )
     rules = failing.parse(fail_on) if fail_on is not None else []
+    if failing.uses_drift(rules) and spec_path is None:
+        raise click.UsageError("--fail-on's drift rules need --spec (the spec to check against)")
+    spec = load_checked_spec(spec_path) if spec_path is not None else None
     common = compile_cli_filter(filter_text)
     sides = []
+    drift = None
     for path, side_filter, name in ((base, base_filter, "base"), (head or base, head_filter,
                                                                    "head")):  # fmt: skip
         selection = Selection(_both(common, compile_cli_filter(side_filter)))
         label = str(path) + (f" [{side_filter}]" if side_filter else "")
         with read_only(path) as conn:
             sides.append(load_side(conn, selection, label))
+            if name == "head" and spec is not None:
+                drift = check(conn, selection, spec)
         if not sides[-1].requests:
             raise InspectorError(f"The {name} side ({label}) holds no exchanges to compare.")
     report = compare(sides[0], sides[1])
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2))
+        out = report.to_json()
+        if drift is not None:
+            out["drift"] = drift.to_json()
+        click.echo(json.dumps(out, indent=2))
     elif as_markdown:
         click.echo(render.markdown(report))
+        if drift is not None:
+            click.echo("\n" + drift_render.markdown(drift))
     else:
         click.echo(render.text(report))
-    hits = failing.regressions(rules, report)
+        if drift is not None:
+            click.echo("\n" + drift_render.text(drift))
+    hits = failing.regressions(rules, report, drift)
     if hits:
         click.echo("\n".join(["Regressions (--fail-on):", *hits]), err=True)
         raise _Regressed(f"{len(hits)} regression(s) passed --fail-on {fail_on!r}")

@@ -12,10 +12,15 @@ import re
 from dataclasses import dataclass
 
 from inspector.compare.report import LATENCY_FLOOR_MS, Report
+from inspector.contract.drift import KINDS as DRIFT_KINDS
+from inspector.contract.drift import DriftReport
 from inspector.errors import InspectorError
 
-FLAGS = ("new-5xx", "new-4xx", "new-status", "new-endpoint", "gone-endpoint", "removed-field",
-         "type-changed", "added-field")  # fmt: skip
+COMPARE_FLAGS = ("new-5xx", "new-4xx", "new-status", "new-endpoint", "gone-endpoint",
+                 "removed-field", "type-changed", "added-field")  # fmt: skip
+# Drift from a spec (compare --spec, inspector drift); `drift` is any of them.
+DRIFT_FLAGS = (*DRIFT_KINDS, "drift")
+FLAGS = COMPARE_FLAGS + DRIFT_FLAGS
 _THRESHOLD = re.compile(
     r"(?P<metric>p50|p95|p99):\+(?P<value>\d+(?:\.\d+)?)(?P<unit>%|ms)$|"
     r"errors:\+(?P<pp>\d+(?:\.\d+)?)pp$"
@@ -34,14 +39,19 @@ class Rule:
     unit: str = ""
 
 
-def parse(expression: str) -> list[Rule]:
+def parse(expression: str, *, drift_only: bool = False) -> list[Rule]:
     rules = []
     for match in re.finditer(r"\S+", expression):
         term = match.group()
-        if term in FLAGS:
+        if term in (DRIFT_FLAGS if drift_only else FLAGS):
             rules.append(Rule(term, term))
             continue
-        found = _THRESHOLD.match(term)
+        found = None if drift_only else _THRESHOLD.match(term)
+        if drift_only and found is None:
+            raise FailOnError(
+                f"--fail-on: {term!r} at position {match.start() + 1} is not a rule; use one "
+                "or more of " + ", ".join(DRIFT_FLAGS)
+            )
         if found is None:
             raise FailOnError(
                 f"--fail-on: {term!r} at position {match.start() + 1} is not a rule; use "
@@ -87,10 +97,25 @@ def _flag(rule: Rule, report: Report) -> list[str]:
     return [f"{rule.text}: {f.endpoint} {f.path}" for f in report.fields if f.kind == kind[metric]]
 
 
-def regressions(rules: list[Rule], report: Report) -> list[str]:
-    """One line per rule that fires, naming what triggered it."""
-    hits: list[str] = []
+def uses_drift(rules: list[Rule]) -> bool:
+    return any(rule.metric in DRIFT_FLAGS for rule in rules)
+
+
+def drift_hits(rules: list[Rule], drift: DriftReport) -> list[str]:
+    hits = []
     for rule in rules:
+        if rule.metric in DRIFT_FLAGS:
+            hits += [f"{rule.text}: {f.kind} {f.method} {f.endpoint} {f.detail}"
+                     for f in drift.findings if rule.metric in ("drift", f.kind)]  # fmt: skip
+    return hits
+
+
+def regressions(rules: list[Rule], report: Report, drift: DriftReport | None = None) -> list[str]:
+    """One line per rule that fires, naming what triggered it."""
+    hits: list[str] = drift_hits(rules, drift) if drift is not None else []
+    for rule in rules:
+        if rule.metric in DRIFT_FLAGS:
+            continue
         if rule.metric in ("p50", "p95", "p99"):
             hits += _latency(rule, report)
         elif rule.metric == "errors":

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from capture_support import start_capture
+from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.capture
 
@@ -86,9 +88,13 @@ def _capture_run(tmp_path: Path, api: str, name: str, version: int) -> Path:
     return tmp_path / f"{name}.db"
 
 
-def _compare(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inspector", "compare", *args],
+def _inspector(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "inspector", *args],
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+def _compare(*args: str) -> subprocess.CompletedProcess[str]:
+    return _inspector("compare", *args)
 
 
 def test_a_deliberate_change_is_found_and_identical_runs_raise_no_alarm(
@@ -131,6 +137,31 @@ def test_a_deliberate_change_is_found_and_identical_runs_raise_no_alarm(
     markdown = _compare(str(base), str(head), "--markdown")
     assert markdown.stdout.startswith("## API changes")
     assert "| GET /users/{id} |" in markdown.stdout and "- Field removed:" in markdown.stdout
+
+    # The contract: a spec inferred from the baseline passes the identical run and catches the
+    # change, with the consumers it touches.
+    spec = tmp_path / "spec.yaml"
+    made = _inspector("openapi", "--db", str(base), "-o", str(spec))
+    assert made.returncode == 0, made.stderr
+    document = yaml.safe_load(spec.read_text())
+    validate(document)
+    assert set(document["paths"]) == {"/users/{userId}", "/orders", "/warmup"}
+    # The two X-Api-Key consumers, named by their fingerprints, never by the key.
+    consumers = document["paths"]["/users/{userId}"]["get"]["x-consumers"]
+    assert len(consumers) == 2 and all(name.startswith("key ") for name in consumers)
+    assert "key-acme-0001" not in spec.read_text()
+    same = _inspector("drift", "--db", str(again), "--spec", str(spec), "--fail-on", "drift")
+    assert same.returncode == 0, same.stdout + same.stderr
+    changed = _inspector("drift", "--db", str(head), "--spec", str(spec), "--json")
+    assert changed.returncode == 0, changed.stderr
+    findings = {(f["kind"], f["endpoint"], f["detail"]): f
+                for f in json.loads(changed.stdout)["findings"]}  # fmt: skip
+    assert set(findings) == {
+        ("undocumented-operation", "/v2/items", "path not in the spec"),
+        ("undocumented-status", "/orders", "500"),
+        ("invalid-response", "/users/{id}", "200: (body): 'email' is a required property"),
+    }
+    assert findings[("undocumented-status", "/orders", "500")]["count"] == 20
 
 
 def test_two_windows_of_one_capture_and_bad_input(tmp_path: Path, api: str) -> None:
