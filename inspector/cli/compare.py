@@ -55,7 +55,7 @@ def compare_command(
     from inspector.compare import fail_on as failing
     from inspector.compare import render
     from inspector.compare.report import compare
-    from inspector.compare.sides import load_side
+    from inspector.compare.sides import load_side, require_exchanges
     from inspector.store.selection import Selection
 
     if as_json and as_markdown:
@@ -72,9 +72,7 @@ def compare_command(
         selection = Selection(_both(common, compile_cli_filter(side_filter)))
         label = str(path) + (f" [{side_filter}]" if side_filter else "")
         with read_only(path) as conn:
-            sides.append(load_side(conn, selection, label))
-        if not sides[-1].requests:
-            raise InspectorError(f"The {name} side ({label}) holds no exchanges to compare.")
+            sides.append(require_exchanges(load_side(conn, selection, label), name))
     report = compare(sides[0], sides[1])
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
