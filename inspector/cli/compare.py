@@ -65,7 +65,7 @@ def compare_command(
     from inspector.compare import fail_on as failing
     from inspector.compare import render
     from inspector.compare.report import compare
-    from inspector.compare.sides import load_side
+    from inspector.compare.sides import load_side, require_exchanges
     from inspector.contract import render as drift_render
     from inspector.contract.drift import check
     from inspector.store.selection import Selection
@@ -88,11 +88,9 @@ def compare_command(
         selection = Selection(_both(common, compile_cli_filter(side_filter)))
         label = str(path) + (f" [{side_filter}]" if side_filter else "")
         with read_only(path) as conn:
-            sides.append(load_side(conn, selection, label))
+            sides.append(require_exchanges(load_side(conn, selection, label), name))
             if name == "head" and spec is not None:
                 drift = check(conn, selection, spec)
-        if not sides[-1].requests:
-            raise InspectorError(f"The {name} side ({label}) holds no exchanges to compare.")
     report = compare(sides[0], sides[1])
     if as_json:
         out = report.to_json()

@@ -6,13 +6,15 @@ from inspector.compare.report import Change, Report
 from inspector.units import duration_text
 
 _ROWS = 50  # busiest endpoints and consumers shown; --json has them all
+NO_DETAILS = "No endpoint, status code or response field appeared or vanished."
 
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else duration_text(value)
 
 
-def _latency(change: Change, percentile: int) -> str:
+def latency_cell(change: Change, percentile: int) -> str:
+    """`12.5 ms → 70.0 ms (+460%)`: a percentile on both sides and its change."""
     before = getattr(change.base, f"p{percentile}_ms") if change.base else None
     after = getattr(change.head, f"p{percentile}_ms") if change.head else None
     moved = change.latency_change(percentile)
@@ -22,7 +24,8 @@ def _latency(change: Change, percentile: int) -> str:
     return text
 
 
-def _errors(change: Change) -> str:
+def errors_cell(change: Change) -> str:
+    """`1.0% → 25.0% (+24.0 pp)`: the error rate on both sides and its change."""
     before = f"{change.base.error_rate:.1%}" if change.base else "-"
     after = f"{change.head.error_rate:.1%}" if change.head else "-"
     moved = change.error_change_pp()
@@ -49,7 +52,7 @@ def _verdict(change: Change) -> str:
 
 def _rows(changes: list[Change]) -> list[list[str]]:
     return [[c.name, f"{c.base.requests if c.base else 0} → {c.head.requests if c.head else 0}",
-             _errors(c), _latency(c, 50), _latency(c, 95), _latency(c, 99), _verdict(c)]
+             errors_cell(c), *(latency_cell(c, p) for p in (50, 95, 99)), _verdict(c)]
             for c in changes[:_ROWS]]  # fmt: skip
 
 
@@ -66,7 +69,8 @@ def _table_text(title: str, rows: list[list[str]]) -> list[str]:
     return [line(header), *(line(r) for r in rows)]
 
 
-def _details(report: Report) -> list[str]:
+def detail_lines(report: Report) -> list[str]:
+    """Endpoints, status codes and response fields that appeared, vanished or changed."""
     lines = []
     for name in report.new_endpoints:
         lines.append(f"New endpoint: {name}")
@@ -100,8 +104,8 @@ def text(report: Report) -> str:
              f"Head: {report.head_label} ({report.head_requests} requests)", ""]  # fmt: skip
     lines += [*_table_text("Endpoint", _rows(report.endpoints)), ""]
     lines += [*_table_text("Consumer", _rows(report.consumers)), ""]
-    details = _details(report)
-    lines += details or ["No endpoint, status code or response field appeared or vanished."]
+    details = detail_lines(report)
+    lines += details or [NO_DETAILS]
     lines += ["", _TESTS]
     return "\n".join(lines)
 
@@ -125,7 +129,7 @@ def markdown(report: Report) -> str:
              f"head: `{report.head_label}` ({report.head_requests} requests)", ""]  # fmt: skip
     lines += [*_table_markdown("Endpoint", _rows(report.endpoints)), ""]
     lines += [*_table_markdown("Consumer", _rows(report.consumers)), ""]
-    details = _details(report)
+    details = detail_lines(report)
     lines += [f"- {line}" for line in details] or ["No endpoint, status or field changes."]
     lines += ["", f"_{_TESTS}_"]
     return "\n".join(lines)

@@ -180,8 +180,9 @@ class Report:
 
 
 def _changes(base: dict[str, Group], head: dict[str, Group]) -> list[Change]:
-    def volume(name: str) -> int:
-        return -sum(side[name].requests for side in (base, head) if name in side)
+    def volume(name: str) -> tuple[int, str]:
+        # Busiest first; equal volumes by name, not in the set's order (which changes per run).
+        return -sum(side[name].requests for side in (base, head) if name in side), name
 
     changes = []
     for name in sorted(base.keys() | head.keys(), key=volume):

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from inspector.consumer_names import display_name
+from inspector.errors import InspectorError
 from inspector.store.read import load_exchange
 from inspector.store.selection import Selection, is_error
 
@@ -49,6 +50,16 @@ class Side:
     @property
     def requests(self) -> int:
         return sum(group.requests for group in self.endpoints.values())
+
+
+def require_exchanges(side: Side, name: str) -> Side:
+    """`side` itself; InspectorError when it holds nothing (`name`: "base" or "head").
+
+    An empty side would compare as every endpoint new or gone: a wrong window or filter, not news.
+    """
+    if not side.requests:
+        raise InspectorError(f"The {name} side ({side.label}) holds no exchanges to compare.")
+    return side
 
 
 def _json_type(value: object) -> str:

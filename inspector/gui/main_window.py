@@ -28,6 +28,7 @@ from inspector.gui.models.consumers import ALL, ConsumerListModel, ConsumerRow
 from inspector.gui.models.requests import RequestTableModel
 from inspector.gui.session import Session
 from inspector.gui.views.capture_bar import CaptureBar
+from inspector.gui.views.compare import CompareDialog
 from inspector.gui.views.connect import ConnectDialog
 from inspector.gui.views.consumers import ConsumersView
 from inspector.gui.views.details import DetailsView
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.before_shutdown: list[Callable[[], None]] = []
         self._layout_done = False
         self.connect_dialog: ConnectDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
         self._pending_consumer_filter: SqlFilter | None = None
         # What the charts and endpoints last showed: (filter, database) per view.
         self._side_filters: dict[int, tuple[SqlFilter, Path] | None] = {}
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
             self, self.interceptor, self.filter_bar.set_text, self.status.showMessage
         )
         self.before_shutdown.append(self.interceptor.close)
+        self.before_shutdown.append(self._stop_compare)
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(intervals.status_ms)
@@ -220,6 +223,10 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(
             "Export…", self.show_export, "Ctrl+E", "Send requests to a service or write a file"
         )
+        self.compare_action = self._action(
+            "Compare…", self.show_compare, "Ctrl+Shift+D",
+            "What changed against another capture file, or between two windows of this one",
+        )  # fmt: skip
 
         self.capture_bar = CaptureBar(
             self.capture.settings.listen if self.capture else "127.0.0.1:8080",
@@ -241,8 +248,8 @@ class MainWindow(QMainWindow):
             (self.clear_action, pixmap.SP_TrashIcon),
         ])  # fmt: skip
         add_menus(self, [
-            ("&File", [self.open_action, self.live_action, self.export_action, self.clear_action,
-                       None, self.quit_action]),
+            ("&File", [self.open_action, self.live_action, self.export_action,
+                       self.compare_action, self.clear_action, None, self.quit_action]),
             ("&Capture", [self.start_action, self.stop_action, self.restart_action,
                           self.connect_action, None, self.forwarding.menu.menuAction()]),
             ("&View", [self.find_action, self.follow_action, self.copy_curl_action]),
@@ -556,6 +563,30 @@ class MainWindow(QMainWindow):
         self.before_shutdown.append(dialog.running.stop_and_wait)
         dialog.show()
         return dialog
+
+    def show_compare(self) -> CompareDialog:
+        """The Compare window (one per main window): HEAD is what this window shows."""
+        if self.compare_dialog is not None:
+            self.compare_dialog.raise_()
+            self.compare_dialog.activateWindow()
+            return self.compare_dialog
+        dialog = CompareDialog(lambda: self.db_path, lambda: self.filter_bar.text, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.endpoint_chosen.connect(self._filter_endpoint)
+        # Its line naming the head and the filter follows the window while it stays open.
+        self.session.selection_changed.connect(dialog.show_scope)
+        self.session.database_changed.connect(dialog.show_scope)
+        dialog.destroyed.connect(self._compare_dialog_closed)
+        dialog.show()
+        self.compare_dialog = dialog
+        return dialog
+
+    def _compare_dialog_closed(self) -> None:
+        self.compare_dialog = None
+
+    def _stop_compare(self) -> None:
+        if self.compare_dialog is not None:
+            self.compare_dialog.stop_and_wait()
 
     def _connect_dialog_closed(self) -> None:
         self.connect_dialog = None

@@ -19,7 +19,7 @@ _LIGHT = {
     "json_key": "#8b2c9e", "json_string": "#1b7f3b", "json_number": "#2456b8",
     "json_keyword": "#a35b00", "redacted_bg": "#fde2a8", "redacted_fg": "#6b3a00",
     "badge_on": "#1b7f3b", "badge_busy": "#a35b00", "badge_idle": "#69707d",
-    "badge_failed": "#c21f1f",
+    "badge_failed": "#c21f1f", "worse": "#c21f1f", "better": "#1b7f3b",
 }  # fmt: skip
 _DARK = {
     "window": "#20232a", "base": "#181a1f", "alt": "#1d2026", "text": "#dfe3ea",
@@ -31,7 +31,7 @@ _DARK = {
     "json_key": "#d7a2ff", "json_string": "#8fd9a8", "json_number": "#86b4ff",
     "json_keyword": "#f2b55c", "redacted_bg": "#5a4310", "redacted_fg": "#ffe2a6",
     "badge_on": "#2a8a4a", "badge_busy": "#a8680f", "badge_idle": "#5a6170",
-    "badge_failed": "#b8322b",
+    "badge_failed": "#b8322b", "worse": "#ff7b7b", "better": "#6fd38f",
 }  # fmt: skip
 
 SLOW_MS = 500.0

@@ -51,7 +51,7 @@ def _header(path: Path) -> bytes:
         return b""
 
 
-def _check_is_sqlite(conn: sqlite3.Connection, path: Path) -> None:
+def _check_is_sqlite(conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
     """SQLite reads the header itself; a file that is not a database is refused untouched."""
     try:
         conn.execute("PRAGMA schema_version").fetchone()
@@ -64,7 +64,9 @@ def _check_is_sqlite(conn: sqlite3.Connection, path: Path) -> None:
                 f"{path} is a damaged SQLite database ({exc}): truncated or overwritten. "
                 f"`sqlite3 {path} .recover` may rescue what is left; choose another file with --db."
             ) from exc
-        raise DatabaseError(f"{path} is not an SQLite database; refusing to overwrite it.") from exc
+        # A reader (File > Open, Compare, `inspector requests`) was never going to write it.
+        refusal = "." if readonly else "; refusing to overwrite it."
+        raise DatabaseError(f"{path} is not an SQLite database{refusal}") from exc
 
 
 def _check_not_damaged(conn: sqlite3.Connection, path: Path) -> None:
@@ -250,7 +252,7 @@ def _remove_new_sidecars(created: list[Path]) -> None:
 
 def _checked(conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
     """Refuse what is not a healthy capture database, then configure (and migrate) it."""
-    _check_is_sqlite(conn, path)
+    _check_is_sqlite(conn, path, readonly)
     # Everything that could refuse the file runs before _configure, whose switch to WAL
     # rewrites the header: a file that is not ours is never changed, byte for byte.
     conn.execute("PRAGMA busy_timeout = 5000")

@@ -35,8 +35,11 @@ def test_reopening_keeps_rows(db_path: Path) -> None:
 def test_refuses_a_file_that_is_not_sqlite_and_leaves_it_alone(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"my precious notes, not a database\n")
-    with pytest.raises(DatabaseError, match="not an SQLite database"):
+    with pytest.raises(DatabaseError, match="not an SQLite database; refusing to overwrite it"):
         open_db(path)
+    # A reader was never going to write it: no talk of overwriting.
+    with pytest.raises(DatabaseError, match=r"not an SQLite database\.$"):
+        open_db(path, readonly=True)
     assert path.read_bytes() == b"my precious notes, not a database\n"
 
 
