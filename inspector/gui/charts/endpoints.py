@@ -1,8 +1,10 @@
-"""The endpoints table: requests, error rate, latency percentiles and sizes per endpoint."""
+"""The endpoints table: requests, error rate, latency percentiles and sizes per endpoint, and,
+with an OpenAPI spec configured, where each endpoint's traffic leaves it."""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -15,6 +17,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from inspector.contract.drift import Finding, check
+from inspector.gui import theme
 from inspector.gui.workers import QueryRunner
 from inspector.openapi import OpenApiSpec
 from inspector.store.answers import EndpointStats
@@ -29,6 +33,12 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 # A row of the table: the store's figures; an operation of the spec never called has 0 requests.
 EndpointRow = EndpointStats
+# Drift findings per (method, endpoint) row.
+SpecDrift = dict[tuple[str, str], list[Finding]]
+# Bodies validated per endpoint and status on each refresh: enough to see a schema mismatch,
+# few enough that a live refresh stays quick on a large capture.
+_DRIFT_SAMPLES = 20
+_SPEC_COLUMN = 9
 
 
 def load_endpoint_rows(
@@ -45,6 +55,42 @@ def load_endpoint_rows(
     return rows
 
 
+def load_spec_drift(conn: sqlite3.Connection, selection: Selection, spec: OpenApiSpec) -> SpecDrift:
+    """Where each endpoint's traffic leaves the spec (inspector drift, on a small body sample)."""
+    drift: SpecDrift = {}
+    for finding in check(conn, selection, spec, samples=_DRIFT_SAMPLES).findings:
+        drift.setdefault((finding.method, finding.endpoint), []).append(finding)
+    return drift
+
+
+def spec_text(findings: list[Finding]) -> str:
+    """One short cell: `matches`, `not in spec`, or the first difference (`404 undocumented`).
+    The column has about 120 pixels at 1280 wide; its tooltip lists every difference."""
+    if not findings:
+        return "matches"
+    if any(f.kind == "undocumented-operation" for f in findings):
+        path_unknown = any(f.detail.startswith("path") for f in findings)
+        return "not in spec" if path_unknown else "method not in spec"
+    first = findings[0]  # statuses first, then schema mismatches, then extra fields
+    return {
+        "undocumented-status": f"{first.detail} undocumented",
+        "invalid-response": "schema mismatch",
+        "undocumented-field": "extra field",
+    }[first.kind]
+
+
+def _spec_tooltip(findings: list[Finding]) -> str:
+    if not findings:
+        return "Every status and sampled body of this endpoint matches the OpenAPI spec"
+    lines = []
+    for finding in findings[:12]:
+        who = ", ".join(name for name, _ in finding.consumers.most_common(3))
+        lines.append(f"{finding.kind}: {finding.detail}" + (f" ({who})" if who else ""))
+    if len(findings) > 12:
+        lines.append(f"… and {len(findings) - 12} more (inspector drift --spec lists them all)")
+    return "\n".join(lines)
+
+
 def endpoint_filter_text(method: str, endpoint: str) -> str:
     """The filter-bar text that selects one endpoint."""
     value = f'"{endpoint}"' if " " in endpoint else endpoint
@@ -52,17 +98,28 @@ def endpoint_filter_text(method: str, endpoint: str) -> str:
 
 
 class EndpointsTableModel(QAbstractTableModel):
-    HEADERS = ("Method", "Endpoint", "Requests", "Errors", "p50", "p95", "p99", "Avg request",
-               "Avg response")  # fmt: skip
+    # Short size headers leave the Spec column room at 1280 pixels; tooltips say them in full.
+    HEADERS = ("Method", "Endpoint", "Requests", "Errors", "p50", "p95", "p99", "Avg req",
+               "Avg resp", "Spec")  # fmt: skip
+    HEADER_TIPS: ClassVar[dict[int, str]] = {
+        7: "Average request body size",
+        8: "Average response body size",
+        9: "How this endpoint's traffic matches the OpenAPI spec ([capture] openapi)",
+    }
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[EndpointRow] = []
+        self.drift: SpecDrift | None = None  # None: no spec to hold the traffic against
 
-    def set_rows(self, rows: list[EndpointRow]) -> None:
+    def set_rows(self, rows: list[EndpointRow], drift: SpecDrift | None = None) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.drift = drift
         self.endResetModel()
+
+    def findings(self, row: EndpointRow) -> list[Finding]:
+        return (self.drift or {}).get((row.method, row.endpoint), [])
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -75,6 +132,8 @@ class EndpointsTableModel(QAbstractTableModel):
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS.get(section)
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -85,15 +144,20 @@ class EndpointsTableModel(QAbstractTableModel):
             return self._display(row, column)
         if role == SORT_ROLE:
             return self._sort_key(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
+        if role == Qt.ItemDataRole.TextAlignmentRole and 2 <= column < _SPEC_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.never_called:
                 return QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
             if column == 3 and (row.error_rate or 0) >= 0.05:
                 return QColor("#cf222e")
-        if role == Qt.ItemDataRole.ToolTipRole and row.never_called:
-            return "In the OpenAPI spec, never called in this capture"
+            if column == _SPEC_COLUMN and self.findings(row):
+                return theme.color("worse")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.never_called:
+                return "In the OpenAPI spec, never called in this capture"
+            if column == _SPEC_COLUMN and self.drift is not None:
+                return _spec_tooltip(self.findings(row))
         return None
 
     def _display(self, row: EndpointRow, column: int) -> str:
@@ -110,12 +174,15 @@ class EndpointsTableModel(QAbstractTableModel):
             return duration_text((row.p50_ms, row.p95_ms, row.p99_ms)[column - 4])
         if row.never_called:
             return ""
+        if column == _SPEC_COLUMN:
+            return "" if self.drift is None else spec_text(self.findings(row))
         return size_text(row.avg_request_bytes if column == 7 else row.avg_response_bytes)
 
     def _sort_key(self, row: EndpointRow, column: int) -> object:
         keys: tuple[object, ...] = (
             row.method, row.endpoint, row.requests, row.error_rate or 0.0, row.p50_ms or 0.0,
             row.p95_ms or 0.0, row.p99_ms or 0.0, row.avg_request_bytes, row.avg_response_bytes,
+            len(self.findings(row)),
         )  # fmt: skip
         return keys[column]
 
@@ -147,6 +214,7 @@ class EndpointsView(QTableView):
         self._runner: QueryRunner | None = None
         self._filter = MATCH_ALL
         self.spec: OpenApiSpec | None = None
+        self._show_spec_column(False)
 
     def set_runner(self, runner: QueryRunner | None) -> None:
         self._runner = runner
@@ -161,11 +229,24 @@ class EndpointsView(QTableView):
             self.source.set_rows([])
             return
         selection, spec = Selection(self._filter), self.spec
-        self._runner.submit(
-            "endpoints",
-            lambda conn: load_endpoint_rows(conn, selection, spec),
-            self.source.set_rows,
-        )
+        self._show_spec_column(spec is not None)
+
+        def load(conn: sqlite3.Connection) -> tuple[list[EndpointRow], SpecDrift | None]:
+            rows = load_endpoint_rows(conn, selection, spec)
+            return rows, load_spec_drift(conn, selection, spec) if spec is not None else None
+
+        self._runner.submit("endpoints", load, lambda answer: self.source.set_rows(*answer))
+
+    def _show_spec_column(self, shown: bool) -> None:
+        """The spare width goes to the Spec column when there is one: its sentences are longer
+        than any template, and a template cut short is worse than a finding (its tooltip)."""
+        header = self.horizontalHeader()
+        self.setColumnHidden(_SPEC_COLUMN, not shown)
+        stretched = _SPEC_COLUMN if shown else 1
+        for column in (1, _SPEC_COLUMN):
+            mode = QHeaderView.ResizeMode.Stretch if column == stretched else (
+                QHeaderView.ResizeMode.ResizeToContents)  # fmt: skip
+            header.setSectionResizeMode(column, mode)
 
     def _on_activated(self, index: QModelIndex) -> None:
         row = self.source.rows[self.proxy.mapToSource(index).row()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -95,3 +96,55 @@ def test_filter_text_selects_exactly_that_endpoint(
     flt = compile_filter(endpoint_filter_text(method, endpoint))
     rows = load_endpoint_rows(db, Selection(flt), None)
     assert [(r.method, r.endpoint) for r in rows] == [(method, endpoint)]
+
+
+USER_SCHEMA = {"type": "object", "properties": {"id": {"type": "string"}}}
+DOCUMENTED = OpenApiSpec.parse(
+    json.dumps({
+        "openapi": "3.1.0",
+        "paths": {
+            "/users/{userId}": {"get": {"responses": {"200": {
+                "description": "A user",
+                "content": {"application/json": {"schema": USER_SCHEMA}},
+            }}}},
+            "/health": {"get": {"responses": {"200": {"description": "ok"}}}},
+        },
+    })
+)  # fmt: skip
+
+
+def test_with_a_spec_the_spec_column_says_where_traffic_leaves_it(
+    qtbot: QtBot, db: sqlite3.Connection, db_path: Path, traffic: None
+) -> None:
+    write_batch(db, [make_exchange(path="/health", json_body={"ok": True})])
+    view = EndpointsView()
+    qtbot.addWidget(view)
+    runner = QueryRunner(db_path)
+    view.set_runner(runner)
+    qtbot.waitUntil(lambda: view.source.rowCount() == 3, timeout=5000)
+    assert view.isColumnHidden(9)  # no spec, no column
+
+    view.spec = DOCUMENTED
+    view.refresh()
+    qtbot.waitUntil(lambda: view.source.drift is not None, timeout=5000)
+    assert not view.isColumnHidden(9)
+    cells = {
+        view.source.index(r, 1).data(): view.source.index(r, 9)
+        for r in range(view.source.rowCount())
+    }
+    users = cells["/users/{userId}"]
+    # make_exchange answers {"id": 42, "name": ...}: id is no string, name is not in the spec,
+    # and the 500 is no documented status.
+    assert users.data() == "500 undocumented"
+    assert users.data(Qt.ItemDataRole.ForegroundRole) is not None
+    tooltip = users.data(Qt.ItemDataRole.ToolTipRole).splitlines()
+    assert tooltip == [
+        "undocumented-status: 500",
+        "invalid-response: 200: id: integer where the spec says string",
+        "undocumented-field: 200: name",
+    ]
+    assert cells["/orders"].data() == "not in spec"
+    assert cells["/health"].data() == "matches"
+    assert cells["/health"].data(Qt.ItemDataRole.ForegroundRole) is None
+    view.sortByColumn(9, Qt.SortOrder.DescendingOrder)  # the most drift first
+    assert view.proxy.index(0, 1).data() == "/users/{userId}"
