@@ -105,10 +105,6 @@ class Consumer:
     email: str = ""
     group: str = ""
 
-    @property
-    def display_name(self) -> str:
-        return self.label or self.id
-
 
 def new_uid() -> str:
     """A stable id for an exchange, so that exports and retries never duplicate it.

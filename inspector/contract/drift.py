@@ -177,7 +177,8 @@ def _check_bodies(conn: sqlite3.Connection, selection: Selection, spec: OpenApiS
             if exchange is None or exchange.response_body.truncated:
                 continue  # a cut-off body would fail for want of its end
             checked += 1
-            consumer = exchange.consumer.display_name if exchange.consumer else None
+            who = exchange.consumer
+            consumer = display_name(who.id, who.label) if who else None
             if not _check_body(spec, response, exchange, checks, consumer, recorder.add):
                 break
         report.bodies_checked += checked

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from inspector.config.fingerprint import fingerprint
 from inspector.contract.drift import check
 from inspector.model import Body, Consumer
 from inspector.openapi import OpenApiSpec
@@ -308,3 +309,13 @@ def test_json_flavours_are_validated(db: sqlite3.Connection, content_type: str) 
     assert list(_findings(db, spec)) == [
         "invalid-response GET /api/users/{id} 200: id: string where the spec says integer"
     ]
+
+
+def test_consumers_drawn_from_keys_read_by_their_short_names(db: sqlite3.Connection) -> None:
+    key = Consumer(id=fingerprint("sk_live_51Habc0000000000000001"))
+    write_batch(db, [_get("/users/1", _user(1, extra=1), consumer=key),
+                     _get("/users/2", _user(2), status=418, consumer=key)])  # fmt: skip
+    found = _findings(db, SPEC_31)
+    for finding in found.values():
+        [name] = finding.consumers
+        assert name.startswith("key …0001 (") and "sha512" not in name

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import units
+from inspector.consumer_names import display_name
 from inspector.error_words import error_words
 from inspector.gui import formatting, theme
 from inspector.gui.curl import as_curl
@@ -54,8 +55,9 @@ def summary_html(exchange: Exchange, row_id: int | None = None) -> str:
     ]
     if exchange.consumer is not None:
         who = exchange.consumer
-        text = f"<b>{_escape(who.display_name)}</b>"
-        if who.label and who.label != who.id:
+        name = display_name(who.id, who.label)
+        text = f"<b>{_escape(name)}</b>"
+        if name != who.id:
             text += f"<br><span style='color:gray'>{_escape(who.id)}</span>"
         extra = " · ".join(_escape(value) for value in (who.email, who.group) if value)
         rows.append(("Consumer", text + (f"<br>{extra}" if extra else "")))
