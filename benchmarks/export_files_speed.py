@@ -12,32 +12,11 @@ design: all or nothing). Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from figures import figure
-
-ROOT = Path(__file__).resolve().parent.parent
-INSPECTOR = [sys.executable, "-m", "inspector"]
-
-
-def _run(args: list[str]) -> tuple[float, float, str]:
-    """Run an inspector command; (seconds, peak RSS in MB, stderr)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([*INSPECTOR, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert proc.stderr is not None
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"inspector {' '.join(args)} failed:\n{stderr}")
-    return elapsed, usage.ru_maxrss / 1024, stderr
+from processes import run_inspector as _run
 
 
 def _ensure_db(path: Path, rows: int) -> None:

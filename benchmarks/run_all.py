@@ -39,6 +39,7 @@ SCRIPTS = (
     "gui_speed.py",
     "export_speed.py",
     "export_files_speed.py",
+    "contract_speed.py",
     "retention_soak.py",
     "memory_vs_mitmweb.py",  # about 30 min: mitmweb reads a million flows at ~500/s
 )
