@@ -2,7 +2,7 @@
 
 from inspector.config.errors import ConfigError
 from inspector.config.fingerprint import fingerprint, is_fingerprint
-from inspector.config.loader import load_config, parse_config
+from inspector.config.loader import default_config, load_config, parse_config
 from inspector.config.pipeline import Config
 from inspector.config.request_view import RequestView
 from inspector.config.schema import key_list_redaction
@@ -17,6 +17,7 @@ __all__ = [
     "RedactSettings",
     "RequestView",
     "Retention",
+    "default_config",
     "fingerprint",
     "is_fingerprint",
     "key_list_redaction",

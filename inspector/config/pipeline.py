@@ -18,7 +18,7 @@ from inspector.openapi import OpenApiSpec
 class Config:
     """Everything a configuration file says, compiled once at load time.
 
-    Build one with load_config() or Config.default(); it is immutable and safe to share.
+    Build one with load_config() or default_config(); it is immutable and safe to share.
     """
 
     def __init__(
@@ -47,13 +47,6 @@ class Config:
         self._scope = scope
         self._headers = HeaderRedactor(rules.for_pairs, mask)
         self._body = BodyRedactor(rules, mask)
-
-    @classmethod
-    def default(cls) -> Config:
-        """The built-in rules: credentials redacted, health checks skipped, no grouping rules."""
-        from inspector.config.schema import build_config
-
-        return build_config({})
 
     def wants(self, host: str, port: int, path: str) -> bool:
         """Whether a request is in scope (`hosts`, `exclude_paths`); cheap, for early checks."""

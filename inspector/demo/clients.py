@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from inspector.testing.tokens import basic_auth, make_jwt
+from inspector.demo.credentials import basic_auth, make_jwt
 
 # One demo password for every demo account; the sample API accepts it at /login.
 DEMO_PASSWORD = "demo"

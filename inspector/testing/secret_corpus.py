@@ -15,9 +15,9 @@ import string
 import urllib.parse
 from dataclasses import dataclass, field
 
+from inspector.demo.credentials import make_jwt
 from inspector.model import Body, Exchange
 from inspector.testing.factories import make_exchange
-from inspector.testing.tokens import make_jwt
 
 _ALNUM = string.ascii_letters + string.digits
 

@@ -17,9 +17,9 @@ import pytest
 from capture_support import start_capture
 
 from inspector.config import fingerprint
+from inspector.demo.credentials import basic_auth, make_jwt
 from inspector.store import iter_exchanges, open_db
 from inspector.store.filters import SqlFilter
-from inspector.testing.tokens import basic_auth, make_jwt
 
 pytestmark = pytest.mark.capture
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from inspector.config import Config, fingerprint, load_config, parse_config
+from inspector.demo.credentials import basic_auth as basic
+from inspector.demo.credentials import make_jwt
 from inspector.model import Consumer, Exchange
 from inspector.testing.factories import make_exchange
-from inspector.testing.tokens import basic_auth as basic
-from inspector.testing.tokens import make_jwt
 
 RULES = """
 [[group]]

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from inspector.config import Config, fingerprint, load_config, parse_config
 from inspector.config.defaults import REDACTED
+from inspector.demo.credentials import make_jwt
 from inspector.model import Body, Exchange
 from inspector.testing.factories import make_exchange
-from inspector.testing.tokens import make_jwt
 
 
 def everything(exchange: Exchange) -> str:

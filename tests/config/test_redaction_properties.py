@@ -11,11 +11,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.config import Config
+from inspector.config import default_config
 from inspector.model import Body
 from inspector.testing.factories import make_exchange
 
-CONFIG = Config.default()
+CONFIG = default_config()
 DENIED_NAMES = ["password", "api_key", "apiKey", "client_secret", "access_token", "X-Api-Key",
                 "refreshToken", "private_key", "passwd", "secret", "auth", "sessionid"]  # fmt: skip
 PLAIN_NAMES = st.text(string.ascii_lowercase, min_size=1, max_size=8).filter(

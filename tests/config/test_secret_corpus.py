@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from inspector.config import Config
+from inspector.config import default_config
 from inspector.model import Exchange
 from inspector.testing.secret_corpus import (
     Placement,
@@ -17,7 +17,7 @@ from inspector.testing.secret_corpus import (
     placements,
 )
 
-CONFIG = Config.default()
+CONFIG = default_config()
 PLACEMENTS = placements()
 
 

@@ -11,10 +11,10 @@ from inspector.config.errors import ConfigError
 from inspector.config.redaction import KeyRules
 from inspector.config.request_view import RequestView
 from inspector.config.sources import parse_source
+from inspector.demo.credentials import basic_auth as basic
+from inspector.demo.credentials import make_jwt
 from inspector.model import Body
 from inspector.testing.factories import make_exchange
-from inspector.testing.tokens import basic_auth as basic
-from inspector.testing.tokens import make_jwt
 
 RULES = KeyRules(BUILTIN_DENY, ())
 

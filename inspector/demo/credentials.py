@@ -1,4 +1,4 @@
-"""make_jwt() and basic_auth(): credentials for tests and demos (unsigned, never verified)."""
+"""make_jwt() and basic_auth(): credentials for the demo traffic and tests (never verified)."""
 
 from __future__ import annotations
 
