@@ -23,9 +23,9 @@ from pathlib import Path
 from figures import figure
 
 from inspector.config import load_config
+from inspector.demo.credentials import make_jwt
 from inspector.model import Body, Exchange
 from inspector.testing.factories import make_exchange
-from inspector.testing.tokens import make_jwt
 
 
 def _body(payload: object) -> Body:
