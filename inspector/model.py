@@ -23,6 +23,16 @@ _TEXT_TYPES = (
 _TEXT_SUFFIXES = ("+json", "+xml")
 
 
+# The port a scheme implies, so that URLs and hosts leave it out.
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def authority(scheme: str, host: str, port: int) -> str:
+    """`host` on the scheme's default port, `host:port` otherwise; IPv6 in brackets."""
+    name = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return name if port == DEFAULT_PORTS.get(scheme) else f"{name}:{port}"
+
+
 def header_values(headers: Headers, name: str) -> list[str]:
     """All values of a header, case-insensitively, in wire order."""
     wanted = name.lower()
@@ -153,14 +163,8 @@ class Exchange:
 
     @property
     def url(self) -> str:
-        default_port = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(self.scheme)
-        authority = self.host if self.port == default_port else f"{self.host}:{self.port}"
-        if ":" in self.host and not self.host.startswith("["):
-            authority = (
-                f"[{self.host}]" if self.port == default_port else f"[{self.host}]:{self.port}"
-            )
         query = f"?{self.query}" if self.query else ""
-        return f"{self.scheme}://{authority}{self.path}{query}"
+        return f"{self.scheme}://{authority(self.scheme, self.host, self.port)}{self.path}{query}"
 
     @property
     def user_agent(self) -> str:

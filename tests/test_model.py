@@ -37,3 +37,14 @@ def test_failed_exchange_counts_as_error() -> None:
     assert failed.failed and failed.is_error
     assert not make_exchange(status=302).is_error
     assert make_exchange(status=404).is_error
+
+
+def test_authority_hides_the_scheme_default_port_and_brackets_ipv6() -> None:
+    from inspector.model import authority
+
+    assert authority("https", "api.local", 443) == "api.local"
+    assert authority("http", "api.local", 8080) == "api.local:8080"
+    assert authority("http", "api.local", 443) == "api.local:443"  # 443 is no default for http
+    assert authority("wss", "::1", 443) == "[::1]"
+    assert authority("http", "::1", 8080) == "[::1]:8080"
+    assert authority("http", "[::1]", 8080) == "[::1]:8080"  # already bracketed: not twice

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 from inspector.consumer_names import display_name
 from inspector.contract.paths import ApiPath, api_path, operation_id
 from inspector.contract.sketch import Sketch, scalar
-from inspector.model import Exchange
+from inspector.model import Exchange, authority
 from inspector.openapi import HTTP_METHODS
 from inspector.store.read import load_exchange
 from inspector.store.selection import Selection, from_clause
@@ -33,7 +33,6 @@ MAX_OPERATIONS = 2000  # the busiest operations are described; the rest are coun
 MAX_CONSUMERS = 50  # names listed per operation in x-consumers
 _EXAMPLE_CHARS = 4096  # a larger body is described by its schema alone
 _SERVERS = 5
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(eq=False)
@@ -217,12 +216,9 @@ def _servers(conn: sqlite3.Connection, selection: Selection) -> list[dict[str, s
         f"WHERE ({flt.where}) GROUP BY 1, 2, 3 ORDER BY n DESC LIMIT {_SERVERS}",
         flt.params,
     ).fetchall()
-    servers = []
-    for scheme, host, port, _ in rows:
-        name = f"[{host}]" if ":" in host else host
-        default = _DEFAULT_PORTS.get(scheme) == port
-        servers.append({"url": f"{scheme}://{name}" + ("" if default else f":{port}")})
-    return servers
+    return [
+        {"url": f"{scheme}://{authority(scheme, host, port)}"} for scheme, host, port, _ in rows
+    ]
 
 
 def _description(status: int, reason: str) -> str:

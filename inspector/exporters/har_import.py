@@ -21,9 +21,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from inspector.errors import InspectorError
-from inspector.model import Body, Consumer, Exchange
+from inspector.model import DEFAULT_PORTS, Body, Consumer, Exchange
 
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 # Phases before the first response byte; `ssl` is already part of `connect` (HAR 1.2).
 _TTFB_PHASES = ("blocked", "dns", "connect", "send", "wait")
 

@@ -30,7 +30,7 @@ from inspector.exporters.masking import (
     masked_id,
 )
 from inspector.exporters.transport import HttpRequest
-from inspector.model import Body, Exchange, Headers
+from inspector.model import Body, Exchange, Headers, authority
 
 DEFAULT_BASE_URL = "https://metrics.readme.io"
 FALLBACK_GROUPS = ("none", "client-ip")
@@ -64,8 +64,7 @@ def _authority(exchange: Exchange) -> str:
     host = exchange.request_header("host")
     if host:
         return host
-    default = {"http": 80, "https": 443}.get(exchange.scheme)
-    return exchange.host if exchange.port == default else f"{exchange.host}:{exchange.port}"
+    return authority(exchange.scheme, exchange.host, exchange.port)
 
 
 @dataclass(frozen=True, slots=True)

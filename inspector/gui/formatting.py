@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
 
 def clock_time(epoch_s: float, now: float | None = None) -> str:
     """`14:03:07.123` today, `Nov 22 14:03:07` on another day (local time)."""
@@ -34,11 +32,6 @@ def relative_time(epoch_s: float | None, now: float | None = None) -> str:
     if seconds < 86400:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} d ago"
-
-
-def authority(scheme: str, host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return shown if _DEFAULT_PORTS.get(scheme) == port else f"{shown}:{port}"
 
 
 def percent(part: int, whole: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from inspector.consumer_names import display_name
+from inspector.model import authority
 from inspector.store.query_base import iso_utc
 
 
@@ -165,11 +166,8 @@ class Summary:
         }
 
 
-def host_key(scheme: str, host: str, port: int) -> str:
-    """`host` on the scheme's default port, `host:port` otherwise (IPv6 in brackets)."""
-    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
-    name = f"[{host}]" if ":" in host else host
-    return name if port == default else f"{name}:{port}"
+# A host's key in the hosts count: what its URLs show as their authority.
+host_key = authority
 
 
 def by_count(counts: dict[str, int]) -> dict[str, int]:

@@ -18,12 +18,6 @@ def test_times_show_the_date_only_when_not_today() -> None:
     assert formatting.relative_time(now - 90, now) == "2 min ago"
 
 
-def test_authority_hides_default_ports() -> None:
-    assert formatting.authority("https", "api.local", 443) == "api.local"
-    assert formatting.authority("http", "api.local", 8080) == "api.local:8080"
-    assert formatting.authority("http", "::1", 8080) == "[::1]:8080"
-
-
 def test_percent() -> None:
     assert formatting.percent(1, 6) == "17 %"
     assert formatting.percent(1, 30) == "3.3 %"

@@ -22,6 +22,7 @@ from inspector import units
 from inspector.error_words import error_words
 from inspector.gui import formatting, theme
 from inspector.gui.workers import QueryRunner
+from inspector.model import authority
 from inspector.store.filters import MATCH_ALL, SqlFilter
 from inspector.store.queries import count_requests
 from inspector.store.query_base import time_walk
@@ -427,7 +428,7 @@ def _display(row: RequestRow, column: int) -> str:
     if column == METHOD:
         return row.method
     if column == HOST:
-        return formatting.authority(row.scheme, row.host, row.port)
+        return authority(row.scheme, row.host, row.port)
     if column == PATH:
         return f"{row.path}?{row.query}" if row.query else row.path
     if column == STATUS:
