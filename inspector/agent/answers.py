@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from inspector.config.defaults import REDACTED
 from inspector.consumer_names import display_name
 from inspector.errors import InspectorError
 from inspector.store import DatabaseError, open_db
@@ -25,7 +26,6 @@ from inspector.store.selection import Selection
 
 MAX_ROWS = 200
 MAX_BODY_CHARS = 20_000
-_REDACTED = "[REDACTED]"
 
 
 class AgentInputError(InspectorError):
@@ -105,10 +105,10 @@ class Capture:
                 "request_body": _body_summary(exchange.request_body),
                 "response_body": _body_summary(exchange.response_body),
                 "redacted_values": sum(
-                    value.count(_REDACTED)
+                    value.count(REDACTED)
                     for headers in (exchange.request_headers, exchange.response_headers)
                     for _, value in headers
-                ) + exchange.url.count(_REDACTED),
+                ) + exchange.url.count(REDACTED),
             }  # fmt: skip
         body = exchange.request_body if part == "request_body" else exchange.response_body
         text = body.text
@@ -124,7 +124,7 @@ class Capture:
         return {"id": id, "part": part, "offset": offset, "text": chunk,
                 "total_chars": len(text), "next_offset": end if end < len(text) else None,
                 "truncated_when_captured": body.truncated,
-                "redacted_in_chunk": chunk.count(_REDACTED)}  # fmt: skip
+                "redacted_in_chunk": chunk.count(REDACTED)}  # fmt: skip
 
     def stats(self, filter: str) -> dict[str, Any]:
         with self._read() as conn:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from inspector.config import fingerprint, is_fingerprint
-
-REDACTED = "[REDACTED]"
-
+from inspector.config.defaults import REDACTED
 
 __all__ = ["REDACTED", "fingerprint", "is_fingerprint", "masked_id"]
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import units
+from inspector.config.defaults import REDACTED
 from inspector.gui import theme
 from inspector.model import Body
 
-REDACTED = "[REDACTED]"
 # A hex dump of more than this is slow to lay out and nobody reads it.
 HEX_LIMIT_BYTES = 64 * 1024
 # Pretty-printing a huge JSON document blocks the GUI; beyond this it is shown as received.

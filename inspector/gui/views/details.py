@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import units
+from inspector.config.defaults import REDACTED
 from inspector.consumer_names import display_name
 from inspector.error_words import error_words
 from inspector.gui import formatting, theme
 from inspector.gui.curl import as_curl
-from inspector.gui.views.body_view import REDACTED, BodyView, monospace_font
+from inspector.gui.views.body_view import BodyView, monospace_font
 from inspector.model import Body, Exchange, Headers
 
 
