@@ -1,4 +1,5 @@
-"""Checks on a proxy mode string before mitmproxy sees it, for the command line and the app.
+"""The proxy's defaults (where it listens, in which mode) and checks on a mode string before
+mitmproxy sees it, for the command line, the capture and the app.
 
 mitmproxy reads `reverse:127.0.0.1:8000` (no scheme) as HTTPS to that address, so every request
 to a plain-HTTP API then fails with 502; nobody means that, so it is refused with the fix.
@@ -7,6 +8,11 @@ to a plain-HTTP API then fails with 502; nobody means that, so it is refused wit
 from __future__ import annotations
 
 import re
+
+DEFAULT_MODE = "regular"  # a forward proxy, mitmproxy's name for it
+DEFAULT_LISTEN_HOST = "127.0.0.1"
+DEFAULT_LISTEN_PORT = 8080
+DEFAULT_LISTEN = f"{DEFAULT_LISTEN_HOST}:{DEFAULT_LISTEN_PORT}"
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 

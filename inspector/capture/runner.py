@@ -29,9 +29,7 @@ from mitmproxy.utils import human
 from inspector.capture.addon import Recorder
 from inspector.capture.writer import WriterStats
 from inspector.errors import InspectorError
-
-DEFAULT_LISTEN_HOST = "127.0.0.1"
-DEFAULT_LISTEN_PORT = 8080
+from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, DEFAULT_MODE
 
 
 class CaptureUsageError(InspectorError):
@@ -222,7 +220,9 @@ async def _run(
     try:
         try:
             opts.update(
-                listen_host=DEFAULT_LISTEN_HOST, listen_port=DEFAULT_LISTEN_PORT, mode=["regular"]
+                listen_host=DEFAULT_LISTEN_HOST,
+                listen_port=DEFAULT_LISTEN_PORT,
+                mode=[DEFAULT_MODE],
             )
             system_cas = _system_ca_file()
             if system_cas is not None:

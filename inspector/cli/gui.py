@@ -10,6 +10,7 @@ from inspector.cli.app import db_option, main
 from inspector.cli.capture import mode_callback
 from inspector.errors import InspectorError
 from inspector.paths import default_config_path
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
 
 
 class NoDisplayError(InspectorError):
@@ -40,7 +41,7 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
 @db_option
 @click.option(
     "--listen",
-    default="127.0.0.1:8080",
+    default=DEFAULT_LISTEN,
     show_default=True,
     metavar="HOST:PORT",
     callback=_check_listen,
@@ -48,7 +49,7 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
 )
 @click.option(
     "--mode",
-    default="regular",
+    default=DEFAULT_MODE,
     show_default=True,
     callback=lambda ctx, param, value: mode_callback(value),
     help="mitmproxy mode: regular, reverse:URL, upstream:URL, socks5, ...",

@@ -17,8 +17,9 @@ import click
 from inspector.cli.app import db_option, main
 from inspector.cli.capture import _listen_callback, _set_callback
 from inspector.errors import InspectorError
+from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT
 
-DEFAULT_LISTEN = ("127.0.0.1", 8080)
+DEFAULT_ADDRESS = (DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT)
 # How a shell reports a command it could not run.
 _NOT_FOUND, _NOT_EXECUTABLE = 127, 126
 # A running capture commits every ~250 ms: the count is final once it stays put this long.
@@ -204,8 +205,8 @@ def run_command(
     if os.sep not in program and shutil.which(program) is None:
         _say(f"{program}: command not found")
         sys.exit(_NOT_FOUND)
-    host, port = listen if listen is not None else DEFAULT_LISTEN
-    host = host or DEFAULT_LISTEN[0]
+    host, port = listen if listen is not None else DEFAULT_ADDRESS
+    host = host or DEFAULT_LISTEN_HOST
     source = source_label(command)
     db_path = db_path.expanduser().resolve()
     explicit_db = ctx.get_parameter_source("db_path") is click.core.ParameterSource.COMMANDLINE

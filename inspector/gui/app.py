@@ -18,6 +18,7 @@ from inspector.gui.capture_process import CaptureProcess, CaptureSettings
 from inspector.gui.demo_session import DemoSession
 from inspector.gui.main_window import MainWindow
 from inspector.paths import APP_NAME, private_app_settings_file
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
 from inspector.store import open_db
 
 
@@ -26,8 +27,8 @@ class AppOptions:
     """What `inspector gui` was asked for."""
 
     db_path: Path
-    listen: str = "127.0.0.1:8080"
-    mode: str = "regular"
+    listen: str = DEFAULT_LISTEN
+    mode: str = DEFAULT_MODE
     config_path: Path | None = None
     options: tuple[str, ...] = field(default=())
     demo: bool = False

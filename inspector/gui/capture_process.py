@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
+
 _LISTENING = re.compile(r"^Listening on (?P<address>\S+)")
 STOP_TIMEOUT_MS = 8000
 
@@ -27,8 +29,8 @@ class CaptureSettings:
     """What `inspector capture` is started with; the GUI's toolbar edits listen and mode."""
 
     db_path: Path
-    listen: str = "127.0.0.1:8080"
-    mode: str = "regular"
+    listen: str = DEFAULT_LISTEN
+    mode: str = DEFAULT_MODE
     config_path: Path | None = None
     options: tuple[str, ...] = field(default=())  # --set K=V pairs, passed through
     forward: tuple[str, ...] = ()  # [export.NAME] tables the proxy forwards to live
@@ -39,7 +41,7 @@ class CaptureSettings:
     def arguments(self) -> list[str]:
         args = ["-m", "inspector", "capture", "--exit-with-parent", "--listen", self.listen]
         args += ["--db", str(self.db_path)]
-        if self.mode and self.mode != "regular":
+        if self.mode and self.mode != DEFAULT_MODE:
             args += ["--mode", self.mode]
         if self.config_path is not None:
             args += ["--config", str(self.config_path)]
@@ -64,7 +66,7 @@ def describe_mode(mode: str) -> str:
         return f"reverse proxy to {mode.removeprefix('reverse:')}"
     if mode.startswith("upstream:"):
         return f"via upstream {mode.removeprefix('upstream:')}"
-    return "regular proxy" if mode in ("", "regular") else mode
+    return "regular proxy" if mode in ("", DEFAULT_MODE) else mode
 
 
 class CaptureProcess(QObject):

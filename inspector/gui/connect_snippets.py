@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
+
 
 @dataclass(frozen=True)
 class Snippet:
@@ -23,7 +25,7 @@ def ca_certificate(confdir: Path) -> Path:
     return confdir / "mitmproxy-ca-cert.pem"
 
 
-def sections(address: str, confdir: Path, mode: str = "regular") -> list[Section]:
+def sections(address: str, confdir: Path, mode: str = DEFAULT_MODE) -> list[Section]:
     """Every way to connect a client, with `address` (HOST:PORT the proxy listens on)."""
     proxy = f"http://{address}"
     host, _, port = address.rpartition(":")
@@ -169,7 +171,7 @@ def sections(address: str, confdir: Path, mode: str = "regular") -> list[Section
 
 def one_step_section(address: str) -> Section:
     """Per client, the one command that sets proxy and trust up: `inspector run -- COMMAND`."""
-    listen = "" if address == "127.0.0.1:8080" else f" --listen {address}"
+    listen = "" if address == DEFAULT_LISTEN else f" --listen {address}"
     run = f"inspector run{listen} --"
     return Section(
         "One step",

@@ -41,6 +41,7 @@ from inspector.gui.views.requests import RequestsView
 from inspector.gui.views.status_bar import InspectorStatusBar
 from inspector.gui.workers import QueryRunner
 from inspector.model import Exchange
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
 from inspector.store import DatabaseError, load_exchange
 from inspector.store.filter_syntax import quote_value
 from inspector.store.filters import MATCH_ALL, SqlFilter
@@ -229,8 +230,8 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
         self.capture_bar = CaptureBar(
-            self.capture.settings.listen if self.capture else "127.0.0.1:8080",
-            self.capture.settings.mode if self.capture else "regular",
+            self.capture.settings.listen if self.capture else DEFAULT_LISTEN,
+            self.capture.settings.mode if self.capture else DEFAULT_MODE,
             self,
         )
         self.capture_bar.apply_requested.connect(self.apply_capture_settings)

@@ -20,13 +20,10 @@ from inspector.gui.database_files import replace_database
 from inspector.gui.workers import QueryRunner
 from inspector.openapi import OpenApiSpec
 from inspector.paths import default_config_path
-from inspector.proxy_modes import mode_problem
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE, mode_problem
 from inspector.store import DatabaseError, file_identity, open_db
 from inspector.store.filters import MATCH_ALL, SqlFilter
 from inspector.store.naming import name_consumer_in
-
-DEFAULT_LISTEN = "127.0.0.1:8080"
-DEFAULT_MODE = "regular"
 
 
 class Session(QObject):

@@ -7,8 +7,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from inspector.gui import theme
 from inspector.gui.capture_process import CaptureState
+from inspector.proxy_modes import DEFAULT_MODE
 
-MODE_CHOICES = ("regular", "reverse:http://localhost:8000", "upstream:http://localhost:3128",
+MODE_CHOICES = (DEFAULT_MODE, "reverse:http://localhost:8000", "upstream:http://localhost:3128",
                 "socks5")  # fmt: skip
 
 

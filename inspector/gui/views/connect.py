@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from inspector.gui.connect_snippets import Section, Snippet, ca_certificate, sections
 from inspector.gui.views.body_view import monospace_font
+from inspector.proxy_modes import DEFAULT_MODE
 
 
 class SnippetBox(QFrame):
@@ -74,7 +75,7 @@ class ConnectDialog(QDialog):
     """Shown on first run and from the toolbar; rebuilt whenever the address changes."""
 
     def __init__(
-        self, address: str, confdir: Path, mode: str = "regular", parent: QWidget | None = None,
+        self, address: str, confdir: Path, mode: str = DEFAULT_MODE, parent: QWidget | None = None,
         first_run: bool = False,
     ) -> None:  # fmt: skip
         super().__init__(parent)
@@ -97,7 +98,7 @@ class ConnectDialog(QDialog):
         self.address = ""
         self.set_address(address, confdir, mode)
 
-    def set_address(self, address: str, confdir: Path, mode: str = "regular") -> None:
+    def set_address(self, address: str, confdir: Path, mode: str = DEFAULT_MODE) -> None:
         """Rebuild every snippet for this proxy address (e.g. once the real port is known)."""
         if address == self.address and self.tabs.count():
             return
