@@ -14,6 +14,26 @@ DEFAULT_LISTEN_HOST = "127.0.0.1"
 DEFAULT_LISTEN_PORT = 8080
 DEFAULT_LISTEN = f"{DEFAULT_LISTEN_HOST}:{DEFAULT_LISTEN_PORT}"
 
+# The one line `inspector capture` prints once it really listens; the app and `inspector run`
+# wait for it. Written and read here so the two sides cannot drift apart.
+_LISTENING = re.compile(
+    r"^Listening on (?P<address>(?:\[(?P<ipv6>[^\]]+)\]|(?P<host>[^:\s]+)):(?P<port>\d+)) "
+)
+
+
+def listening_line(address: str, modes: str, db_path: object) -> str:
+    """`Listening on 127.0.0.1:8080 (HTTP(S) proxy) -> /path/capture.db`."""
+    return f"Listening on {address} ({modes}) -> {db_path}"
+
+
+def parse_listening(line: str) -> tuple[str, str, int] | None:
+    """(address as printed, host without brackets, port) from a listening line; else None."""
+    match = _LISTENING.match(line.strip() + " ")
+    if match is None:
+        return None
+    return match["address"], match["ipv6"] or match["host"], int(match["port"])
+
+
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 
 

@@ -1,4 +1,5 @@
-"""Proxy modes that would silently mean something else are refused with the fix."""
+"""Proxy modes that would silently mean something else are refused with the fix; the listening
+line capture prints is read back by the same module."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.proxy_modes import mode_problem
+from inspector.proxy_modes import listening_line, mode_problem, parse_listening
 
 
 @pytest.mark.parametrize("mode", ["regular", "reverse:http://127.0.0.1:8000",
@@ -34,3 +35,23 @@ def test_capture_refuses_it_before_listening(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "reverse:http://127.0.0.1:18600" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "c.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "host", "port"),
+    [("127.0.0.1:8080", "127.0.0.1", 8080), ("[::1]:49152", "::1", 49152),
+     ("localhost:0", "localhost", 0)],
+)  # fmt: skip
+def test_the_listening_line_reads_back_what_capture_wrote(
+    address: str, host: str, port: int
+) -> None:
+    line = listening_line(address, "HTTP(S) proxy, reverse proxy", Path("/tmp/capture.db"))
+    assert parse_listening(line) == (address, host, port)
+    assert parse_listening(line + "\n") == (address, host, port)
+
+
+@pytest.mark.parametrize(
+    "line", ["", "Listening on", "listening on 127.0.0.1:8080 (x)", "Error: Listening on :80"]
+)
+def test_other_lines_are_not_taken_for_it(line: str) -> None:
+    assert parse_listening(line) is None

@@ -29,7 +29,12 @@ from mitmproxy.utils import human
 from inspector.capture.addon import Recorder
 from inspector.capture.writer import WriterStats
 from inspector.errors import InspectorError
-from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, DEFAULT_MODE
+from inspector.proxy_modes import (
+    DEFAULT_LISTEN_HOST,
+    DEFAULT_LISTEN_PORT,
+    DEFAULT_MODE,
+    listening_line,
+)
 
 
 class CaptureUsageError(InspectorError):
@@ -166,7 +171,7 @@ class StartupReporter:
             return
         self.listen_address = announced[0][0]
         modes = ", ".join(description for _, description in announced)
-        print(f"Listening on {self.listen_address} ({modes}) -> {self.db_path}", flush=True)
+        print(listening_line(self.listen_address, modes, self.db_path), flush=True)
 
 
 def _check_listen_addresses(opts: Any, allow_remote: bool) -> None:

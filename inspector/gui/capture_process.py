@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import enum
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
+from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE, parse_listening
 
-_LISTENING = re.compile(r"^Listening on (?P<address>\S+)")
 STOP_TIMEOUT_MS = 8000
 
 
@@ -186,9 +184,9 @@ class CaptureProcess(QObject):
         )
         *lines, self._stdout_buffer = self._stdout_buffer.split("\n")
         for line in lines:
-            match = _LISTENING.match(line.strip())
-            if match and self.state == CaptureState.STARTING:
-                self.address = match.group("address").rstrip(",")
+            listening = parse_listening(line)
+            if listening and self.state == CaptureState.STARTING:
+                self.address = listening[0]
                 self._set_state(CaptureState.LISTENING)
                 self.listening.emit(self.address)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
@@ -10,7 +9,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-_LISTENING = re.compile(r"^Listening on (?:\[(?P<ipv6>[^\]]+)\]|(?P<host>[^:\s]+)):(?P<port>\d+) ")
+from inspector.proxy_modes import parse_listening
+
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 
@@ -69,10 +69,9 @@ class CaptureChild:
     def _read_stdout(self) -> None:
         assert self._process.stdout is not None
         for line in self._process.stdout:
-            match = _LISTENING.match(line)
-            if match and not self._listening.is_set():
-                self.host = match.group("ipv6") or match.group("host")
-                self.port = int(match.group("port"))
+            listening = parse_listening(line)
+            if listening and not self._listening.is_set():
+                _, self.host, self.port = listening
                 self._listening.set()
         self._listening.set()  # it exited: stop waiting
 
