@@ -53,16 +53,6 @@ class FunctionRule:
 GroupRule = SourceRule | FunctionRule
 
 
-@dataclass(frozen=True, slots=True)
-class KnownConsumer:
-    """A `[[consumer]]` entry: names for an id seen in traffic (matched before fingerprinting)."""
-
-    id: str
-    label: str = ""
-    email: str = ""
-    group: str = ""
-
-
 def _clip(value: object, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
@@ -70,10 +60,12 @@ def _clip(value: object, limit: int) -> str:
 class Grouper:
     """Finds the consumer of an exchange: the first rule that yields an id wins."""
 
-    def __init__(self, rules: Sequence[GroupRule], known: Sequence[KnownConsumer]) -> None:
+    def __init__(self, rules: Sequence[GroupRule], known: Sequence[Consumer]) -> None:
+        """`known`: the `[[consumer]]` entries, names for ids seen in traffic (in clear or as
+        fingerprints), matched before fingerprinting."""
         self.rules = tuple(rules)
         self.known = tuple(known)
-        self._known: dict[str, KnownConsumer] = {}
+        self._known: dict[str, Consumer] = {}
         for entry in known:
             self._known[entry.id] = entry
         self._reported: set[tuple[str, str]] = set()

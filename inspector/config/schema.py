@@ -22,7 +22,7 @@ from inspector.config.defaults import (
     MAX_LABEL_CHARS,
 )
 from inspector.config.errors import ConfigError, KeyPath
-from inspector.config.grouping import FunctionRule, Grouper, GroupRule, KnownConsumer, SourceRule
+from inspector.config.grouping import FunctionRule, Grouper, GroupRule, SourceRule
 from inspector.config.pipeline import Config
 from inspector.config.redaction import KeyRules, Masker
 from inspector.config.scope import Scope, split_host_port
@@ -34,7 +34,7 @@ from inspector.config.settings import (
     parse_size_mb,
 )
 from inspector.config.sources import parse_source
-from inspector.model import Exchange
+from inspector.model import Consumer, Exchange
 from inspector.openapi import OpenApiError, OpenApiSpec
 
 SCHEMA_VERSION = 1
@@ -300,12 +300,12 @@ def _group_rules(data: object, rules: KeyRules, base_dir: Path | None) -> list[G
     return compiled
 
 
-def _consumers(data: object) -> list[KnownConsumer]:
+def _consumers(data: object) -> list[Consumer]:
     if not isinstance(data, list):
         raise ConfigError(
             f"expected [[consumer]] tables, got {_type_name(data)}", key_path=("consumer",)
         )
-    known: list[KnownConsumer] = []
+    known: list[Consumer] = []
     seen: dict[str, int] = {}
     limits = {"id": MAX_ID_CHARS, "label": MAX_LABEL_CHARS, "email": MAX_EMAIL_CHARS,
               "group": MAX_GROUP_CHARS}  # fmt: skip
@@ -330,7 +330,7 @@ def _consumers(data: object) -> list[KnownConsumer]:
                 key_path=table.key("id"),
             )
         seen[values["id"]] = index
-        known.append(KnownConsumer(**values))
+        known.append(Consumer(**values))
     return known
 
 
