@@ -1,5 +1,6 @@
 """Factories for tests and benchmarks: realistic records without a proxy."""
 
 from inspector.testing.factories import make_exchange
+from inspector.testing.waiting import wait_until
 
-__all__ = ["make_exchange"]
+__all__ = ["make_exchange", "wait_until"]

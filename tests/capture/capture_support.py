@@ -9,36 +9,20 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from inspector.model import Exchange
 from inspector.store import iter_exchanges, open_db
 from inspector.store.filters import SqlFilter
+from inspector.testing import wait_until
 
-T = TypeVar("T")
 # The body cap the capture fixtures configure: small, so truncation is cheap to exercise.
 MAX_BODY_BYTES = 64 * 1024
 REPO = Path(__file__).resolve().parents[2]
 _LISTENING = re.compile(r"^Listening on (?P<host>\[[^\]]+\]|[^:\s]+):(?P<port>\d+) ")
 _MITMDUMP_LISTENING = re.compile(r"listening at (?P<host>[^\s:]+):(?P<port>\d+)")
-
-
-def wait_until(
-    probe: Callable[[], T | None], *, timeout: float = 10.0, what: str = "the condition"
-) -> T:
-    """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def exchanges_under(db_path: Path, prefix: str) -> list[Exchange]:

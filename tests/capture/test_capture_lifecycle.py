@@ -13,9 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from capture_servers import Upstream
-from capture_support import exchanges_under, start_capture, wait_for_exchanges, wait_until
+from capture_support import exchanges_under, start_capture, wait_for_exchanges
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from inspector.testing import wait_until
 
 pytestmark = pytest.mark.capture
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from capture_support import wait_until
 
 from inspector.capture.writer import ExchangeWriter
 from inspector.model import Body
 from inspector.store import DatabaseError, open_db
+from inspector.testing import wait_until
 from inspector.testing.factories import make_exchange
 
 pytestmark = pytest.mark.capture

@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from capture_servers import Upstream
-from capture_support import start_capture, wait_for_exchanges, wait_until
+from capture_support import start_capture, wait_for_exchanges
 
 from inspector.model import Consumer
+from inspector.testing import wait_until
 
 pytestmark = pytest.mark.capture
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from capture_servers import Upstream
-from capture_support import exchanges_under, start_capture, wait_until
+from capture_support import exchanges_under, start_capture
+
+from inspector.testing import wait_until
 
 pytestmark = pytest.mark.capture
 

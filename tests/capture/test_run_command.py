@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 from capture_servers import Upstream
-from capture_support import REPO, ProxyProcess, exchanges_under, start_capture, wait_until
+from capture_support import REPO, ProxyProcess, exchanges_under, start_capture
 
 from inspector.model import Exchange
+from inspector.testing import wait_until
 
 pytestmark = pytest.mark.capture
 _SUMMARY = re.compile(

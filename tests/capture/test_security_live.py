@@ -20,7 +20,9 @@ from typing import ClassVar
 import httpx
 import pytest
 from capture_servers import Upstream
-from capture_support import REPO, ProxyProcess, start_process, wait_for_exchanges, wait_until
+from capture_support import REPO, ProxyProcess, start_process, wait_for_exchanges
+
+from inspector.testing import wait_until
 
 pytestmark = pytest.mark.capture
 

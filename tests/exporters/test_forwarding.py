@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from service_support import ScriptedServer, wait_until
+from service_support import ScriptedServer
 
 from inspector.config import parse_config
 from inspector.errors import InspectorError
@@ -16,7 +16,7 @@ from inspector.exporters.delivery import RetryPolicy
 from inspector.exporters.forwarding import LiveForwarder, start_forwarders, stop_forwarders
 from inspector.exporters.readme import exchange_uuid
 from inspector.store import open_db, write_batch
-from inspector.testing import make_exchange
+from inspector.testing import make_exchange, wait_until
 
 KEY = "rdme_forwardingTESTkey000000"
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from capture_servers import Upstream
-from capture_support import start_capture, wait_until
+from capture_support import start_capture
 from load_support import Load
 from test_load import stored_ids
 
 from inspector.store import open_db
+from inspector.testing import wait_until
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
 

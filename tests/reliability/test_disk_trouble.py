@@ -14,9 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 from capture_servers import Upstream
-from capture_support import REPO, ProxyProcess, exchanges_under, start_capture, wait_until
+from capture_support import REPO, ProxyProcess, exchanges_under, start_capture
 
 from inspector.store import open_db
+from inspector.testing import wait_until
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(60)]
 

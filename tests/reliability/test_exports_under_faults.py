@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from capture_servers import Upstream
-from capture_support import start_capture, wait_until
+from capture_support import start_capture
 from load_support import Load
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -25,6 +25,7 @@ from inspector.exporters.forwarding import start_forwarders, stop_forwarders
 from inspector.exporters.otlp import span_id
 from inspector.exporters.readme import exchange_uuid
 from inspector.store import open_db
+from inspector.testing import wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exporters"))
 from service_support import Received, Reply, ScriptedServer

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from capture_servers import Upstream
-from capture_support import start_capture, wait_until
+from capture_support import start_capture
 from load_support import Load
 
 from inspector.store import open_db
+from inspector.testing import wait_until
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(300)]
 

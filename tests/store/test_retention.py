@@ -6,7 +6,6 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from inspector.config import Retention
 from inspector.model import Exchange
 from inspector.store import open_db, write_batch
 from inspector.store.retention import Pruner, used_bytes
-from inspector.testing import make_exchange
+from inspector.testing import make_exchange, wait_until
 
 NOW = 1_800_000_000.0
 DAY = 86400.0
@@ -45,14 +44,6 @@ def _run_until_idle(pruner: Pruner, conn: sqlite3.Connection) -> int:
 
 def _paths(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT path FROM exchanges ORDER BY id")]
-
-
-def _wait_until(probe: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not probe():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.01)
 
 
 def test_max_age_deletes_exchanges_started_before_the_cutoff_only(db: sqlite3.Connection) -> None:
@@ -202,7 +193,7 @@ def test_writes_keep_flowing_while_a_backlog_is_pruned(db_path: Path) -> None:
             observed.append(counts())
             return observed[-1][0] == 0
 
-        _wait_until(pruned_all)
+        wait_until(pruned_all)
     finally:
         stop.set()
         feeder.join(5)
