@@ -4,12 +4,47 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from inspector.model import Body, Consumer, Exchange
+from inspector.model import Body, Consumer, Exchange, Headers
 
 
-def make_exchange(**overrides: Any) -> Exchange:
+class ExchangeOverrides(TypedDict, total=False):
+    """Any Exchange field, plus JSON bodies and a consumer given by its id: a misspelt or
+    mistyped override is a type error in the tests, not a TypeError at run time."""
+
+    started_at: float
+    method: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    query: str
+    uid: str
+    http_version: str
+    request_headers: Headers
+    request_body: Body
+    status: int | None
+    reason: str
+    response_headers: Headers
+    response_body: Body
+    duration_ms: float | None
+    ttfb_ms: float | None
+    client_address: str
+    client_port: int | None
+    server_address: str
+    server_port: int | None
+    error: str | None
+    websocket_messages: int | None
+    websocket_bytes: int | None
+    consumer: Consumer | str | None
+    endpoint: str
+    source: str
+    json_body: object  # the response body, as JSON
+    request_json: object  # the request body, as JSON
+
+
+def make_exchange(**overrides: Unpack[ExchangeOverrides]) -> Exchange:
     """A completed JSON GET /users/42 on localhost:8000 answered 200 in 12.5 ms.
 
     `json_body=` (response) and `request_json=` set JSON bodies; `consumer="id"` makes a Consumer.
