@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from inspector.consumer_names import display_name
 from inspector.contract.paths import ApiPath, api_path, operation_id
+from inspector.contract.security import credential_parameters, credentials, security_requirements
 from inspector.contract.sketch import Sketch, scalar
 from inspector.model import Exchange, authority
 from inspector.openapi import HTTP_METHODS
@@ -61,6 +62,8 @@ class _Operation:
     request_json: Sketch = field(default_factory=Sketch)
     request_form: Sketch = field(default_factory=Sketch)
     responses: dict[int, _Response] = field(default_factory=dict)
+    # Sets of security schemes sampled requests carried together (empty: no credential).
+    security: Counter[frozenset[str]] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,12 @@ def _is_json(media: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def _fold_request(op: _Operation, exchange: Exchange) -> None:
+def _fold_request(op: _Operation, exchange: Exchange, schemes: dict[str, Any]) -> None:
     op.sampled += 1
+    carried = credentials(exchange)
+    schemes.update(carried)
+    op.security[frozenset(carried)] += 1
+    secret_params = credential_parameters(exchange)
     values = op.where.values(exchange.path)
     if values is not None:
         while len(op.path_values) < len(values):
@@ -102,6 +109,8 @@ def _fold_request(op: _Operation, exchange: Exchange) -> None:
     names: Counter[str] = Counter()
     pairs = parse_qsl(exchange.query, keep_blank_values=True)
     for name, value in pairs:
+        if name in secret_params:
+            continue  # a credential: described by a security scheme, not as a parameter
         names[name] += 1
         op.query.setdefault(name, Sketch()).add(scalar(value))
     op.query_presence.update(names.keys())
@@ -195,6 +204,7 @@ def infer(conn: sqlite3.Connection, selection: Selection, *, title: str = "",
           samples: int = SAMPLES, seed: int = 0) -> Inferred:  # fmt: skip
     operations, reservoirs, total, left_out = _scan(conn, selection, samples, seed)
     bodies = 0
+    schemes: dict[str, Any] = {}
     for (method, endpoint, _status), ids in reservoirs.items():
         op = operations[(method, endpoint)]
         for row_id in sorted(ids):
@@ -202,9 +212,11 @@ def infer(conn: sqlite3.Connection, selection: Selection, *, title: str = "",
             if exchange is None:
                 continue  # pruned between the passes
             bodies += 1
-            _fold_request(op, exchange)
+            _fold_request(op, exchange, schemes)
             _fold_response(op, exchange)
     document = _document(operations.values(), title, _servers(conn, selection), total)
+    if schemes:
+        document["components"] = {"securitySchemes": dict(sorted(schemes.items()))}
     described = sum(op.requests for op in operations.values())
     return Inferred(document, total, described, len(operations), left_out, bodies)
 
@@ -270,6 +282,9 @@ def _operation(op: _Operation, taken: set[str]) -> dict[str, Any]:
             form["schema"] = op.request_form.schema()
         out["requestBody"] = {"required": sum(op.request_media.values()) == op.sampled,
                               "content": content}  # fmt: skip
+    security = security_requirements(op.security)
+    if security:
+        out["security"] = security
     responses: dict[str, Any] = {}
     for status in sorted(op.responses):
         response = op.responses[status]

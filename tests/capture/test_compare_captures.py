@@ -150,6 +150,10 @@ def test_a_deliberate_change_is_found_and_identical_runs_raise_no_alarm(
     consumers = document["paths"]["/users/{userId}"]["get"]["x-consumers"]
     assert len(consumers) == 2 and all(name.startswith("key ") for name in consumers)
     assert "key-acme-0001" not in spec.read_text()
+    # The key travelled redacted: it is described as the scheme the API uses, never its value.
+    assert document["components"]["securitySchemes"] == {
+        "header.X-Api-Key": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}}  # fmt: skip
+    assert document["paths"]["/users/{userId}"]["get"]["security"] == [{"header.X-Api-Key": []}]
     same = _inspector("drift", "--db", str(again), "--spec", str(spec), "--fail-on", "drift")
     assert same.returncode == 0, same.stdout + same.stderr
     changed = _inspector("drift", "--db", str(head), "--spec", str(spec), "--json")

@@ -301,3 +301,23 @@ def test_a_capture_never_drifts_from_its_own_inferred_spec(
         conn.close()
     assert report.findings == [], [f.to_json() for f in report.findings]
     assert report.bodies_checked == len(bodies)
+
+
+def test_credentials_become_security_schemes_never_parameters(db: sqlite3.Connection) -> None:
+    signed_in = (("Authorization", "Bearer [REDACTED]"),)
+    write_batch(db, [
+        *(make_exchange(started_at=T0 + i, path="/me", request_headers=signed_in)
+          for i in range(4)),
+        make_exchange(started_at=T0 + 5, path="/me", status=401, json_body={"error": "who?"}),
+        make_exchange(started_at=T0 + 6, path="/feed", query="api_key=[REDACTED]&page=1"),
+    ])  # fmt: skip
+    document = infer(db, Selection()).document
+    validate(document)
+    assert document["components"]["securitySchemes"] == {
+        "bearerAuth": {"type": "http", "scheme": "bearer"},
+        "query.api_key": {"type": "apiKey", "in": "query", "name": "api_key"},
+    }
+    assert document["paths"]["/me"]["get"]["security"] == [{"bearerAuth": []}, {}]
+    feed = document["paths"]["/feed"]["get"]
+    assert feed["security"] == [{"query.api_key": []}]
+    assert [p["name"] for p in feed["parameters"]] == ["page"]  # the key is no parameter
