@@ -114,6 +114,13 @@ class Consumer:
     label: str = ""
     email: str = ""
     group: str = ""
+    # Its row in the capture database, when read from one (not part of who it is).
+    row_id: int | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, object]:
+        """The `consumer` object of `inspector requests --json` and NDJSON exports."""
+        return {"id": self.id, "label": self.label, "email": self.email, "group": self.group,
+                "row_id": self.row_id}  # fmt: skip
 
 
 def new_uid() -> str:

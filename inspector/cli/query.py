@@ -17,11 +17,12 @@ import click
 from inspector.cli.app import db_option, main
 from inspector.cli.db_errors import DamagedValueError, reading
 from inspector.errors import InspectorError
+from inspector.model import Consumer
 from inspector.store import open_db
 from inspector.store.answers import ConsumerStats, Summary
 from inspector.store.filters import FilterError, SqlFilter, compile_filter
 from inspector.store.percentiles import RELATIVE_ERROR
-from inspector.store.queries import RequestConsumer, RequestRecord, count_requests, iter_requests
+from inspector.store.queries import RequestRecord, count_requests, iter_requests
 from inspector.store.queries import summary as stats_summary
 from inspector.store.query_base import iso_utc
 from inspector.store.selection import Selection
@@ -104,7 +105,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _consumer_name(consumer: RequestConsumer | ConsumerStats | None) -> str:
+def _consumer_name(consumer: Consumer | ConsumerStats | None) -> str:
     if consumer is None:
         return "-"
     name = consumer.label or consumer.email or consumer.id or "-"

@@ -330,7 +330,7 @@ def _consumers(data: object) -> list[Consumer]:
                 key_path=table.key("id"),
             )
         seen[values["id"]] = index
-        known.append(Consumer(**values))
+        known.append(Consumer(values["id"], values["label"], values["email"], values["group"]))
     return known
 
 

@@ -1,7 +1,7 @@
 """NDJSON export: one JSON object per line and exchange, streamed.
 
-Each object has the fields of `inspector requests --json` (DESIGN section 4; the consumer's
-database row id aside) plus the stable `uid`, headers (lists of `[name, value]` pairs in wire
+Each object has the fields of `inspector requests --json` (DESIGN section 4) plus the stable
+`uid`, headers (lists of `[name, value]` pairs in wire
 order, repeats kept) and bodies. A body is `{"text", "encoding": "utf-8" | "base64",
 "content_type", "size", "wire_bytes", "truncated"}`: text bodies as text, anything else base64.
 """
@@ -55,14 +55,7 @@ def exchange_record(row_id: int, exchange: Exchange) -> JsonObject:
         "request_bytes": exchange.request_body.size,
         "response_bytes": exchange.response_body.size,
         "response_content_type": exchange.response_body.content_type,
-        "consumer": None
-        if consumer is None
-        else {
-            "id": consumer.id,
-            "label": consumer.label,
-            "email": consumer.email,
-            "group": consumer.group,
-        },
+        "consumer": None if consumer is None else consumer.to_json(),
         "endpoint": exchange.endpoint or endpoint_template(exchange.path),
         "user_agent": exchange.user_agent,
         "error": exchange.error,

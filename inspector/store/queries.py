@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from inspector.model import Exchange
+from inspector.model import Consumer, Exchange
 from inspector.store import rollup_answers, rollup_charts, rollups, stats
 from inspector.store.answers import ConsumerList, EndpointStats, Summary
 from inspector.store.query_base import iso_utc, time_walk
@@ -42,15 +42,6 @@ ORDER_COLUMNS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class RequestConsumer:
-    row_id: int
-    id: str
-    label: str
-    email: str
-    group: str
-
-
-@dataclass(frozen=True, slots=True)
 class RequestRecord:
     """One request as `inspector requests` lists it (no headers or bodies)."""
 
@@ -72,7 +63,7 @@ class RequestRecord:
     error: str | None
     http_version: str
     response_content_type: str
-    consumer: RequestConsumer | None
+    consumer: Consumer | None  # with its row_id
     source: str = ""  # which launched program sent it (`inspector run`); empty: set up by hand
 
     @property
@@ -104,15 +95,7 @@ class RequestRecord:
             "response_bytes": self.response_bytes,
             "response_content_type": self.response_content_type,
             "http_version": self.http_version,
-            "consumer": None
-            if consumer is None
-            else {
-                "id": consumer.id,
-                "label": consumer.label,
-                "email": consumer.email,
-                "group": consumer.group,
-                "row_id": consumer.row_id,
-            },
+            "consumer": None if consumer is None else consumer.to_json(),
             "endpoint": self.endpoint,
             "user_agent": self.user_agent,
             "error": self.error,
@@ -136,7 +119,7 @@ def _request_record(row: Any) -> RequestRecord:
         consumer_row_id, source, identifier, label, email, group,
     ) = row  # fmt: skip
     consumer = (
-        RequestConsumer(consumer_row_id, identifier, label, email, group)
+        Consumer(identifier, label, email, group, row_id=consumer_row_id)
         if consumer_row_id is not None
         else None
     )

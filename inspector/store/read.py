@@ -17,7 +17,7 @@ _SELECT = """
            e.request_bytes, e.response_bytes, e.request_wire_bytes, e.response_wire_bytes,
            e.request_truncated, e.response_truncated, e.request_content_type,
            e.response_content_type, e.websocket_messages, e.websocket_bytes, e.source,
-           c.identifier, c.label, c.email, c.consumer_group,
+           e.consumer_id, c.identifier, c.label, c.email, c.consumer_group,
            p.request_headers, p.response_headers, p.request_body, p.response_body
     FROM exchanges e
     LEFT JOIN consumers c ON c.id = e.consumer_id
@@ -38,11 +38,14 @@ def _exchange(row: Any) -> tuple[int, Exchange]:
         endpoint, http_version, status, reason, error, client_address, client_port,
         server_address, server_port, request_bytes, response_bytes, request_wire_bytes,
         response_wire_bytes, request_truncated, response_truncated, request_content_type,
-        response_content_type, websocket_messages, websocket_bytes, source, identifier, label,
-        email, group, request_headers, response_headers, request_body, response_body,
+        response_content_type, websocket_messages, websocket_bytes, source, consumer_id,
+        identifier, label, email, group, request_headers, response_headers, request_body,
+        response_body,
     ) = row  # fmt: skip
     consumer = (
-        Consumer(id=identifier, label=label, email=email, group=group) if identifier else None
+        Consumer(id=identifier, label=label, email=email, group=group, row_id=consumer_id)
+        if identifier
+        else None
     )
     exchange = Exchange(
         uid=uid, started_at=started_at, duration_ms=duration_ms, ttfb_ms=ttfb_ms, method=method,

@@ -65,11 +65,14 @@ def test_each_line_is_one_exchange_with_the_documented_fields(db: sqlite3.Connec
     assert first["id"] == ids[0]
     assert first["url"] == "http://localhost:8000/users/7?expand=orders"
     assert first["endpoint"] == "/users/{id}"
+    # The same consumer object as `inspector requests --json`, its database row id included.
+    row_id = db.execute("SELECT id FROM consumers WHERE identifier = 'key-1'").fetchone()[0]
     assert first["consumer"] == {
         "id": "key-1",
         "label": "Acme",
         "email": "ops@acme.test",
         "group": "Gold",
+        "row_id": row_id,
     }
     assert str(first["started_at"]).endswith("Z")
     assert first["request_headers"] == [["Host", "localhost:8000"], ["User-Agent", "pytest/1.0"]]
