@@ -53,6 +53,7 @@ class ApitallyOptions:
 class ApitallyExporter(ServiceExporter):
     title = "Apitally"
     credential_hint = "APITALLY_TOKEN (or --token)"
+    credential_options = ("token",)
 
     def __init__(
         self, options: ApitallyOptions, *, now_ns: Callable[[], int] = time.time_ns

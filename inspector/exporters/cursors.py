@@ -19,6 +19,7 @@ class CursorState:
     updated_at: float | None
     state: str
     message: str
+    http_status: int | None = None  # the status that stopped it, when one did
 
 
 def load_cursor(conn: sqlite3.Connection, destination: str) -> int:
@@ -37,6 +38,7 @@ def save_cursor(
     state: str,
     message: str,
     now: float,
+    http_status: int | None = None,
 ) -> None:
     """Record progress and state in one small transaction; `last_id` None keeps the old one.
 
@@ -45,21 +47,23 @@ def save_cursor(
     with conn:
         conn.execute(
             """
-            INSERT INTO export_cursors (destination, last_id, updated_at, state, message)
-            VALUES (?, ?, ?, ?, ?)
+            INSERT INTO export_cursors
+                (destination, last_id, updated_at, state, message, http_status)
+            VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(destination) DO UPDATE SET
                 last_id = max(last_id, excluded.last_id),
                 updated_at = excluded.updated_at,
                 state = excluded.state,
-                message = excluded.message
+                message = excluded.message,
+                http_status = excluded.http_status
             """,
-            (destination, last_id or 0, now, state, message),
+            (destination, last_id or 0, now, state, message, http_status),
         )
 
 
 def list_cursors(conn: sqlite3.Connection) -> list[CursorState]:
     rows = conn.execute(
-        "SELECT destination, last_id, updated_at, state, message FROM export_cursors "
+        "SELECT destination, last_id, updated_at, state, message, http_status FROM export_cursors "
         "ORDER BY destination"
     ).fetchall()
     return [CursorState(*row) for row in rows]

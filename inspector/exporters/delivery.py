@@ -42,19 +42,31 @@ SKIP_CHECKPOINT_ROWS = 1000
 
 
 class DeliveryError(InspectorError):
-    """A destination stopped: the message says why and what to check."""
+    """A destination stopped. str() says why and what to check in the command line's words;
+    the fields let the app say it its own way: `status`, the HTTP status that stopped it (None
+    when none did), and `said`, the service's own words about it."""
 
     exit_code = 1
 
+    def __init__(self, message: str, *, status: int | None = None, said: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.said = said
+
 
 class CredentialRejected(DeliveryError):
-    pass
+    """401 or 403: `options` are the destination's credential options to check."""
+
+    def __init__(self, title: str, status: int, said: str, hint: str, options: tuple[str, ...]
+                 ) -> None:  # fmt: skip
+        super().__init__(f"{title} refused the credential (HTTP {status}: {said}). Check {hint}.",
+                         status=status, said=said)  # fmt: skip
+        self.title = title
+        self.options = options
 
 
 class ServiceRejected(DeliveryError):
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
+    pass
 
 
 class RetriesExhausted(DeliveryError):
@@ -94,6 +106,7 @@ class ServiceExporter(ABC):
 
     title: str = ""  # "ReadMe Metrics", used in messages
     credential_hint: str = ""  # "README_API_KEY (or --api-key)": named when a 401/403 comes
+    credential_options: tuple[str, ...] = ()  # the options behind it, for the app's words
     batch_size: int = 100
     base_url: str = ""
     sends_credentials: bool = True  # False when no secret goes with the requests
@@ -251,15 +264,14 @@ class Deliverer:
         title = self.exporter.title
         if response.status in (401, 403):
             return CredentialRejected(
-                f"{title} refused the credential (HTTP {response.status}: "
-                f"{service_message(response, 160, sent=request)}). "
-                f"Check {self.exporter.credential_hint}."
-            )
+                title, response.status, service_message(response, 160, sent=request),
+                self.exporter.credential_hint, self.exporter.credential_options,
+            )  # fmt: skip
+        said = service_message(response, sent=request)
         return ServiceRejected(
-            f"{title} refused the request (HTTP {response.status}): "
-            f"{service_message(response, sent=request)}",
-            response.status,
-        )
+            f"{title} refused the request (HTTP {response.status}): {said}",
+            status=response.status, said=said,
+        )  # fmt: skip
 
     def call(
         self, request: HttpRequest, *, accept: Iterable[int] = (), failures: list[str] | None = None
@@ -358,11 +370,11 @@ def deliver(
     examined_id = start
     pending_progress = 0
 
-    def save(state: str, message: str, last_id: int | None) -> None:
+    def save(state: str, message: str, last_id: int | None, status: int | None = None) -> None:
         if move_cursor:
             save_cursor(
                 conn, key, last_id=last_id, state=state, message=message,
-                now=deliverer.wall_clock(),
+                now=deliverer.wall_clock(), http_status=status,
             )  # fmt: skip
 
     def flush() -> None:
@@ -403,7 +415,7 @@ def deliver(
     except DeliveryError as exc:
         report.error = exc
         state = STOPPED if isinstance(exc, CredentialRejected | ServiceRejected) else FAILING
-        save(state, str(exc), None)
+        save(state, str(exc), None, exc.status)
         return report
     except Interrupted:
         report.interrupted = True

@@ -143,6 +143,7 @@ class ElasticsearchOptions:
 class ElasticsearchExporter(ServiceExporter):
     title = "Elasticsearch"
     credential_hint = "ES_API_KEY (or --api-key), or --user with ES_PASSWORD"
+    credential_options = ("api_key", "user", "password")
 
     def __init__(self, options: ElasticsearchOptions) -> None:
         self.options = options

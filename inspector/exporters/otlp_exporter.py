@@ -45,6 +45,7 @@ class OtlpOptions:
 class OtlpExporter(ServiceExporter):
     title = "The OTLP collector"
     credential_hint = "the --header values (or OTEL_EXPORTER_OTLP_HEADERS)"
+    credential_options = ("header",)
 
     def __init__(self, options: OtlpOptions) -> None:
         self.options = options

@@ -84,6 +84,7 @@ class ReadmeOptions:
 class ReadmeExporter(ServiceExporter):
     title = "ReadMe Metrics"
     credential_hint = "README_API_KEY (or --api-key)"
+    credential_options = ("api_key",)
 
     def __init__(self, options: ReadmeOptions) -> None:
         self.options = options

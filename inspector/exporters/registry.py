@@ -16,12 +16,49 @@ if TYPE_CHECKING:
 
 
 class OptionError(InspectorError):
-    """A bad destination option; `config_key` is set when it came from an [export.NAME] table,
-    so the command line can add the file and line."""
+    """A bad destination option, as data: which option (`option`, its config key), where the
+    value came from (`where`: a flag, `[export.NAME] key` or a variable) and what is wrong
+    (`problem`, the words after it). str() says it the command line's way; a form that shows
+    options as labelled fields says it with `in_form`. `config_key` is set when the value came
+    from an [export.NAME] table, so the command line can add the file and line."""
 
-    def __init__(self, message: str, *, config_key: tuple[str, str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        problem: str,
+        *,
+        option: str | None = None,
+        where: str = "",
+        from_flag: bool = False,
+        config_key: tuple[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{where} {problem}" if where else problem)
+        self.problem = problem
+        self.option = option
+        self.where = where
+        self.from_flag = from_flag
         self.config_key = config_key
+
+    def in_form(self, label: Callable[[str], str]) -> str:
+        """The message with a flag named by its field's label (`label(option)`)."""
+        if self.from_flag and self.option is not None:
+            return f"{label(self.option)} {self.problem}"
+        return str(self)
+
+
+class MissingCredential(OptionError):
+    """A destination's required credential was given nowhere."""
+
+    def __init__(self, title: str, spec: OptionSpec, section: str) -> None:
+        self.title, self.spec, self.section = title, spec, section
+        super().__init__(
+            f"needs a credential: set {spec.env} (or pass {spec.flag}, or {spec.name} in "
+            f"{section} of the configuration file).",
+            option=spec.name, where=title,
+        )  # fmt: skip
+
+    def in_form(self, label: Callable[[str], str]) -> str:
+        return (f"{self.title} needs a credential: set {self.spec.env} (or type it here, or put "
+                f"{self.spec.name} in {self.section} of the configuration file).")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +293,15 @@ DESTINATIONS: dict[str, Destination] = {
 }
 
 
-def _coerce(spec: OptionSpec, value: Any, where: str) -> Any:
-    """Check a value from a config table or a flag; the message names where it came from."""
+def _coerce(spec: OptionSpec, value: Any, where: str, table_key: tuple[str, str] | None = None
+            ) -> Any:  # fmt: skip
+    """Check a value from a flag (`where` is the flag), a config table (`table_key`) or a
+    variable; OptionError names where it came from."""
+
+    def bad(problem: str) -> OptionError:
+        return OptionError(problem, option=spec.name, where=where, from_flag=where == spec.flag,
+                           config_key=table_key)  # fmt: skip
+
     kind = spec.kind
     ok: bool
     if kind == "bool":
@@ -276,15 +320,15 @@ def _coerce(spec: OptionSpec, value: Any, where: str) -> Any:
         ok = isinstance(value, str)
     shown = "a hidden value" if spec.secret else repr(value)  # never echo a secret
     if not ok:
-        raise InspectorError(f"{where} must be {_KIND_WORDS[kind]}, not {shown}.")
+        raise bad(f"must be {_KIND_WORDS[kind]}, not {shown}.")
     if spec.choices and value not in spec.choices:
-        raise InspectorError(f"{where} must be one of {', '.join(spec.choices)}, not {shown}.")
+        raise bad(f"must be one of {', '.join(spec.choices)}, not {shown}.")
     if spec.minimum is not None and value < spec.minimum:
-        raise InspectorError(f"{where} must be at least {spec.minimum:g}, not {shown}.")
+        raise bad(f"must be at least {spec.minimum:g}, not {shown}.")
     if spec.name.endswith("url") and value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InspectorError(f"{where} must be an http:// or https:// URL.")
+            raise bad("must be an http:// or https:// URL.")
     return value
 
 
@@ -294,11 +338,13 @@ _KIND_WORDS = {
 }  # fmt: skip
 
 
-def _from_env_reference(value: Any, where: str, environ: Mapping[str, str]) -> Any:
+def _from_env_reference(value: Any, where: str, environ: Mapping[str, str],
+                        table_key: tuple[str, str]) -> Any:  # fmt: skip
     if isinstance(value, str) and value.startswith("env:"):
         var = value[4:]
         if var not in environ:
-            raise InspectorError(f"{where} refers to the environment variable {var}, not set.")
+            raise OptionError(f"refers to the environment variable {var}, not set.",
+                              option=table_key[1], where=where, config_key=table_key)  # fmt: skip
         return environ[var]
     return value
 
@@ -331,12 +377,7 @@ def check_export_table(name: str, table: Mapping[str, Any]) -> None:
     for key, value in table.items():
         if key == "type" or (isinstance(value, str) and value.startswith("env:") and value[4:]):
             continue
-        try:
-            _coerce(specs[key], value, f"[export.{name}] {key}")
-        except OptionError:
-            raise
-        except InspectorError as exc:
-            raise OptionError(str(exc), config_key=(name, key)) from None
+        _coerce(specs[key], value, f"[export.{name}] {key}", (name, key))
 
 
 def resolve_options(
@@ -365,11 +406,8 @@ def resolve_options(
             values[name] = _coerce(spec, given[name], spec.flag)
         elif name in table:
             where = f"{section} {name}"
-            try:
-                value = _from_env_reference(table[name], where, environ)
-                values[name] = _coerce(spec, value, where)
-            except InspectorError as exc:
-                raise OptionError(str(exc), config_key=(table_name, name)) from None
+            value = _from_env_reference(table[name], where, environ, (table_name, name))
+            values[name] = _coerce(spec, value, where, (table_name, name))
         elif spec.env and environ.get(spec.env):
             values[name] = _coerce(spec, environ[spec.env], spec.env)
         else:
@@ -377,10 +415,7 @@ def resolve_options(
     values["_environ"] = environ
     for name, spec in specs.items():
         if spec.required and not values[name]:
-            raise InspectorError(
-                f"{destination.title} needs a credential: set {spec.env} (or pass {spec.flag}, "
-                f"or {name} in {section} of the configuration file)."
-            )
+            raise MissingCredential(destination.title, spec, section)
     return values
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 
 from inspector.errors import InspectorError
-from inspector.exporters.delivery import DeliveryReport, ServiceExporter
+from inspector.exporters.delivery import DeliveryError, DeliveryReport, ServiceExporter
 from inspector.exporters.files import replacing_file
 from inspector.model import Exchange
 from inspector.store.filters import SqlFilter
@@ -62,22 +62,31 @@ def service_job(
     selection: SqlFilter,
     resend: bool,
     skip_hint: str = "",
+    describe: Callable[[DeliveryError], str] = str,
 ) -> Callable[[ExportWorker], tuple[str, bool]]:
+    """`describe` says why a destination stopped in the caller's words (a form names fields)."""
+
     def job(worker: ExportWorker) -> tuple[str, bool]:
         from inspector.exporters.export_run import ExportRun
 
         run = ExportRun(db_path, exporter, selection=selection, resend_all=resend)
         worker.on_stop(run.stop)
         worker.total_known.emit(run.total())
-        return service_result(exporter.title, run.run(worker.progressed.emit), skip_hint)
+        report = run.run(worker.progressed.emit)
+        return service_result(exporter.title, report, skip_hint, describe)
 
     return job
 
 
-def service_result(title: str, report: DeliveryReport, skip_hint: str = "") -> tuple[str, bool]:
+def service_result(
+    title: str,
+    report: DeliveryReport,
+    skip_hint: str = "",
+    describe: Callable[[DeliveryError], str] = str,
+) -> tuple[str, bool]:
     counts = report.summary()
     if report.error is not None:
-        return f"Stopped ({counts}): {report.error}", False
+        return f"Stopped ({counts}): {describe(report.error)}", False
     if report.interrupted:
         return f"Cancelled: {counts} before stopping.", False
     if report.examined == 0:

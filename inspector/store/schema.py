@@ -117,3 +117,10 @@ def m004_consumer_named_by_hand(db: Database) -> None:
     # A name given in the app (store.naming) outlasts the configuration's label at the
     # consumer's next request; clearing it hands the name back to the configuration.
     db.execute("ALTER TABLE consumers ADD COLUMN named_by_hand INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m005_export_cursor_status(db: Database) -> None:
+    # The HTTP status that stopped a destination, as data beside the message: the app's status
+    # bar says "401, credential refused" without reading it back out of a sentence.
+    db.execute("ALTER TABLE export_cursors ADD COLUMN http_status INTEGER")

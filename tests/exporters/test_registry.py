@@ -75,3 +75,23 @@ def test_otlp_headers_come_from_flags_and_the_standard_variable() -> None:
     )
     assert ("api-key", "abc") in exporter._headers  # type: ignore[attr-defined]
     assert ("X-One", "1") in exporter._headers  # type: ignore[attr-defined]
+
+
+def test_option_errors_are_data_a_form_can_word_its_own_way() -> None:
+    from inspector.exporters.registry import MissingCredential, OptionError
+
+    readme = DESTINATIONS["readme"]
+    with pytest.raises(OptionError) as bad:
+        resolve_options(readme, {"timeout": -1}, environ={"README_API_KEY": "k"})
+    assert bad.value.option == "timeout" and bad.value.from_flag
+    assert str(bad.value).startswith("--timeout must be at least")
+    assert bad.value.in_form(lambda name: name.title()).startswith("Timeout must be at least")
+    with pytest.raises(OptionError) as table:
+        resolve_options(readme, {}, {"timeout": "soon"}, environ={"README_API_KEY": "k"})
+    assert table.value.config_key == ("readme", "timeout") and not table.value.from_flag
+    assert table.value.in_form(str.title) == str(table.value)  # a config key stays as written
+    with pytest.raises(MissingCredential) as missing:
+        resolve_options(readme, {}, environ={})
+    assert missing.value.option == "api_key"
+    assert "(or pass --api-key, or api_key in [export.readme]" in str(missing.value)
+    assert "(or type it here, or put api_key in [export.readme]" in missing.value.in_form(str)

@@ -100,8 +100,8 @@ def test_without_export_tables_the_submenu_says_so(
     assert not window.status.forwarding.isVisible()
 
 
-def _cursor(state: str, last_id: int, message: str = "") -> CursorState:
-    return CursorState("readme https://x", last_id, 0.0, state, message)
+def _cursor(state: str, last_id: int, message: str = "", status: int | None = None) -> CursorState:
+    return CursorState("readme https://x", last_id, 0.0, state, message, status)
 
 
 def test_the_status_words_for_each_state() -> None:
@@ -109,11 +109,13 @@ def test_the_status_words_for_each_state() -> None:
         "ReadMe Metrics refused the credential (HTTP 401: Invalid API key). "
         "Check README_API_KEY (or --api-key)."
     )
-    assert short_reason(refused) == "401, check README_API_KEY"
+    # From the stored status, not from the sentence: a message in other words reads the same.
+    assert short_reason(_cursor(STOPPED, 9, "anything at all", 401)) == "401, credential refused"
+    assert short_reason(_cursor(STOPPED, 9, "Bad request. Fix it.", 400)) == "HTTP 400 refused"
     idle = describe(ForwardState("readme", _cursor(IDLE, 1234), 12), proxy_running=True)
     assert idle == ("readme: sent up to #1,234, 12 queued", "Forwarding to readme.", False)
-    stopped = describe(ForwardState("readme", _cursor(STOPPED, 9, refused), 3), True)
-    assert stopped == ("readme: stopped — 401, check README_API_KEY", refused, True)
+    stopped = describe(ForwardState("readme", _cursor(STOPPED, 9, refused, 401), 3), True)
+    assert stopped == ("readme: stopped — 401, credential refused", refused, True)
     failing = describe(ForwardState("readme", _cursor(FAILING, 9, "timed out. Later."), 3), True)
     assert failing[0] == "readme: failing — timed out" and failing[2]
     paused = describe(ForwardState("readme", _cursor(IDLE, 9), 3), proxy_running=False)
@@ -176,7 +178,8 @@ def test_a_refused_elasticsearch_key_shows_in_the_status_bar(
     label = window.status.forwarding.labels
     # "stopped with the proxy" shows while the proxy starts: wait for the refusal itself.
     qtbot.waitUntil(lambda: "401" in label["elasticsearch"].text(), timeout=20_000)
-    assert label["elasticsearch"].text() == "elasticsearch: stopped — 401, check ES_API_KEY"
+    assert label["elasticsearch"].text() == "elasticsearch: stopped — 401, credential refused"
+    assert "Check ES_API_KEY" in label["elasticsearch"].toolTip()  # what to do, in full
     assert "HTTP 401" in label["elasticsearch"].toolTip()
 
 

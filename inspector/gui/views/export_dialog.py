@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,7 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.errors import InspectorError
-from inspector.exporters.registry import DESTINATIONS, Destination, OptionSpec, build_exporter
+from inspector.exporters.delivery import CredentialRejected, DeliveryError
+from inspector.exporters.registry import (
+    DESTINATIONS,
+    Destination,
+    OptionError,
+    OptionSpec,
+    build_exporter,
+)
 from inspector.gui import theme
 from inspector.gui.export_jobs import (
     FILE_DESTINATIONS,
@@ -399,12 +407,15 @@ class ExportDialog(QDialog):
             field = next((n for n in form.fields if str(exc).startswith(_label_of(form, n))), None)
             self._show_error(str(exc), field)
             return None
+        except OptionError as exc:
+            self._show_error(exc.in_form(lambda name: _label_of(form, name)), exc.option)
+            return None
         except InspectorError as exc:
-            field = _field_named(form, str(exc))
-            self._show_error(_in_form_words(form, str(exc)), field)
+            self._show_error(str(exc), None)
             return None
         hint = _SKIP_HINTS.get(form.destination.name, "")
-        return service_job(self.db_path, exporter, selection, self.scope_name() != NEW, hint)
+        return service_job(self.db_path, exporter, selection, self.scope_name() != NEW, hint,
+                           functools.partial(_stopped_words, form))  # fmt: skip
 
     def start(self) -> None:
         if self.worker is not None:
@@ -440,8 +451,6 @@ class ExportDialog(QDialog):
         self.progress.setValue(self.progress.maximum() if ok else self.progress.value())
         color = theme.color("fg_2xx" if ok else "error").name()
         self.result_label.setStyleSheet(f"color: {color};")
-        if not self.is_file():
-            message = _in_form_words(self.option_forms[self.destination_name], message)
         self.result_label.setText(message[:_MAX_SHOWN_ERROR])
         self._set_running(False)
 
@@ -475,22 +484,18 @@ class ExportDialog(QDialog):
         super().reject()
 
 
+def _stopped_words(form: OptionsForm, error: DeliveryError) -> str:
+    """Why a destination stopped, naming the form's fields where the command line names flags."""
+    if not isinstance(error, CredentialRejected) or not error.options:
+        return str(error)
+    specs = {spec.name: spec for spec in form.destination.options}
+    checks = []
+    for name in error.options:
+        field = f"the {_label(specs[name])} field"
+        checks.append(f"{specs[name].env} (or {field})" if specs[name].env else field)
+    return (f"{error.title} refused the credential (HTTP {error.status}: {error.said}). "
+            f"Check {', or '.join(checks)}.")  # fmt: skip
+
+
 def _label_of(form: OptionsForm, name: str) -> str:
     return next(_label(s) for s in form.destination.options if s.name == name)
-
-
-def _field_named(form: OptionsForm, message: str) -> str | None:
-    """The option a registry message is about: it names the flag, key or variable."""
-    for spec in form.destination.options:
-        if spec.flag in message or (spec.env and spec.env in message):
-            return spec.name
-    return None
-
-
-def _in_form_words(form: OptionsForm, message: str) -> str:
-    """Registry messages name command-line flags; the form shows labels instead."""
-    for spec in form.destination.options:
-        message = message.replace(f"(or pass {spec.flag}, or ", "(or type it here, or put ")
-        message = message.replace(f"(or {spec.flag})", f"(or the {_label(spec)} field)")
-        message = message.replace(spec.flag, _label(spec))
-    return message

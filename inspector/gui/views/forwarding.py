@@ -7,7 +7,6 @@ database's export cursors.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,8 +25,6 @@ from inspector.gui.workers import QueryRunner
 
 FORWARD_KEY = "capture/forward"
 NO_DESTINATIONS = "No [export] destinations in the configuration"
-_HTTP_STATUS = re.compile(r"HTTP (\d{3})")
-_CHECK = re.compile(r"Check (\S+?)[.,]?(?:\s|$)")
 
 
 def config_path_of(capture: CaptureProcess | None) -> Path | None:
@@ -61,14 +58,21 @@ class ForwardState:
     problem: str = ""  # why it cannot run at all (a missing credential...)
 
 
-def short_reason(message: str) -> str:
-    """`401, check README_API_KEY` from a delivery message; its start otherwise."""
-    status = _HTTP_STATUS.search(message)
-    check = _CHECK.search(message)
-    if status and check:
-        return f"{status.group(1)}, check {check.group(1)}"
+def first_words(message: str) -> str:
+    """A message's first sentence, cut to fit a status bar; the tooltip has it whole."""
     text = message.split(". ")[0].strip().rstrip(".")
     return text if len(text) <= 60 else text[:59] + "…"
+
+
+def short_reason(cursor: CursorState) -> str:
+    """`401, credential refused`, `HTTP 400 refused` from the status that stopped a destination;
+    the message's first sentence otherwise (retries ran out, the network failed)."""
+    status = cursor.http_status
+    if status in (401, 403):
+        return f"{status}, credential refused"
+    if status is not None:
+        return f"HTTP {status} refused"
+    return first_words(cursor.message) if cursor.message else "see the tooltip"
 
 
 def describe(state: ForwardState, proxy_running: bool) -> tuple[str, str, bool]:
@@ -76,10 +80,10 @@ def describe(state: ForwardState, proxy_running: bool) -> tuple[str, str, bool]:
     name, cursor = state.name, state.cursor
     queued = f"{state.queued:,} queued"
     if state.problem:
-        return f"{name}: not started — {short_reason(state.problem)}", state.problem, True
+        return f"{name}: not started — {first_words(state.problem)}", state.problem, True
     if cursor is not None and cursor.state in (FAILING, STOPPED):
         word = "failing" if cursor.state == FAILING else "stopped"
-        reason = short_reason(cursor.message) if cursor.message else "see the tooltip"
+        reason = short_reason(cursor)
         return f"{name}: {word} — {reason}", cursor.message or word, True
     if not proxy_running:
         return f"{name}: stopped with the proxy, {queued}", "Forwarding runs in the proxy.", False
