@@ -50,9 +50,10 @@ def mode_callback(value: str | None) -> str | None:
     return value
 
 
-def _set_callback(
+def set_callback(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[str, ...]:
+    """`--set KEY=VALUE` for mitmproxy, checked the same way wherever a capture is started."""
     for value in values:
         key, sep, _ = value.partition("=")
         if not sep or not key.strip():
@@ -100,7 +101,7 @@ def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
     "mitmproxy_options",
     metavar="KEY=VALUE",
     multiple=True,
-    callback=_set_callback,
+    callback=set_callback,
     help="Any mitmproxy option, e.g. --set ssl_insecure=true or --set confdir=DIR. Repeatable.",
 )
 @click.option(

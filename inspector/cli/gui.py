@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.app import db_option, main
-from inspector.cli.capture import mode_callback
+from inspector.cli.capture import mode_callback, set_callback
 from inspector.errors import InspectorError
 from inspector.paths import default_config_path
 from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
@@ -15,16 +15,6 @@ from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
 
 class NoDisplayError(InspectorError):
     exit_code = 2
-
-
-def _check_set(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...]:
-    for value in values:
-        key, sep, _ = value.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE (for example ssl_insecure=true)")
-    return values
 
 
 def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -67,7 +57,7 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
     "options",
     multiple=True,
     metavar="KEY=VALUE",
-    callback=_check_set,
+    callback=set_callback,
     help="A mitmproxy option for the proxy, e.g. --set confdir=DIR. Repeatable.",
 )
 @click.option(

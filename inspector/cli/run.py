@@ -15,7 +15,7 @@ from types import FrameType
 import click
 
 from inspector.cli.app import db_option, main
-from inspector.cli.capture import _listen_callback, _set_callback
+from inspector.cli.capture import _listen_callback, set_callback
 from inspector.errors import InspectorError
 from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT
 
@@ -168,7 +168,7 @@ def _summary(figures: _RunFigures | None, source: str, db_path: Path) -> str:
     "mitmproxy_options",
     metavar="KEY=VALUE",
     multiple=True,
-    callback=_set_callback,
+    callback=set_callback,
     help="A mitmproxy option for the capture it starts, e.g. --set ssl_insecure=true for an "
     "API with a self-signed certificate. Repeatable.",
 )
