@@ -110,9 +110,14 @@ class Recorder:
         option = ctx.options.inspector_config
         path = Path(option).expanduser() if option else default_config_path()
         try:
-            self._watcher = ConfigWatcher(path)
+            watcher = ConfigWatcher(path)
         except ConfigError as exc:
             raise exceptions.OptionsError(str(exc)) from None  # type: ignore[no-untyped-call]
+        if self._watcher is not None:
+            self._watcher.stop()
+        # Edits are reloaded on the watcher's thread, never inside a request hook.
+        watcher.start_polling()
+        self._watcher = watcher
         self._reported_config_error = None
 
     def _open_writer(self) -> None:
@@ -191,6 +196,8 @@ class Recorder:
         self._record(flow)
 
     def done(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         # WebSockets still open at shutdown are recorded with the messages seen so far.
         for flow in list(self._open_websockets.values()):
             self._record(flow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +26,11 @@ def _signature(path: Path) -> _Signature:
 class ConfigWatcher:
     """Reloads the file when it changes; an invalid edit keeps the last good Config.
 
-    current() is cheap enough to call for every flow: it stats the file at most once per
-    `check_interval` seconds of `clock`. The first load raises ConfigError (a bad file at start
-    is a usage error); later problems only set `last_error`.
+    With start_polling() a thread looks at the file every `check_interval` seconds and reloads
+    it there, so current() only returns the Config: a reload (TOML, grouping modules, an
+    OpenAPI spec) never runs on the proxy's event loop. Without it, current() itself stats the
+    file at most once per `check_interval` seconds of `clock`. The first load raises ConfigError
+    (a bad file at start is a usage error); later problems only set `last_error`.
     """
 
     def __init__(
@@ -46,19 +49,42 @@ class ConfigWatcher:
         self._signature = _signature(self.path) if self.path is not None else None
         self._config = load_config(self.path)
         self._checked_at = clock()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
 
     def current(self) -> Config:
-        if self.path is None:
-            return self._config
+        if self.path is None or self._poller is not None:
+            return self._config  # a swap of one reference: the poller's reload is atomic
         now = self._clock()
-        if now - self._checked_at < self.check_interval:
-            return self._config
-        self._checked_at = now
+        if now - self._checked_at >= self.check_interval:
+            self._checked_at = now
+            self.poll()
+        return self._config
+
+    def poll(self) -> None:
+        """Reload the file if it changed since the last look."""
+        if self.path is None:
+            return
         signature = _signature(self.path)
         if signature != self._signature:
             self._signature = signature
             self._reload()
-        return self._config
+
+    def start_polling(self) -> None:
+        if self.path is None or self._poller is not None:
+            return
+        self._poller = threading.Thread(target=self._poll_until_stopped,
+                                        name="inspector-config-watcher", daemon=True)  # fmt: skip
+        self._poller.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+
+    def _poll_until_stopped(self) -> None:
+        while not self._stop.wait(self.check_interval):
+            self.poll()
 
     def _reload(self) -> None:
         try:

@@ -14,6 +14,7 @@ from mitmproxy.test import taddons, tflow, tutils
 
 from inspector.capture.addon import Recorder
 from inspector.capture.bodies import BodyRecorder
+from inspector.testing import wait_until
 
 pytestmark = pytest.mark.capture
 
@@ -119,11 +120,15 @@ def test_config_edits_apply_while_running_and_bad_edits_keep_the_last_good(
     addon, _ = recorder
     watcher = addon._watcher
     assert watcher is not None
-    watcher.check_interval = 0  # check the file on every flow, not once a second
+    watcher.check_interval = 0.01  # look at the file often, not once a second
     config_path.write_text('schema_version = 1\n[capture]\nhosts = ["only.test"]\n')
     os.utime(config_path, ns=(1, 1))  # a different mtime even on coarse clocks
+    # The watcher's thread reloads; the request hooks only read what it loaded.
+    wait_until(lambda: watcher.current().capture.hosts == ("only.test",), what="the reload")
     addon.response(_flow("/live/skipped"))
     config_path.write_text("schema_version = [\n")
+    os.utime(config_path, ns=(2, 2))
+    wait_until(lambda: watcher.last_error, what="the bad edit to be noticed")
     addon.response(_flow("/live/still-skipped"))
     addon.done()
     assert exchanges_under(db_path, "/live/") == []

@@ -90,3 +90,34 @@ def test_no_path_means_fixed_defaults() -> None:
     watcher = ConfigWatcher(None)
     assert watcher.current() is watcher.current()
     assert watcher.last_error is None
+
+
+def test_polling_reloads_on_its_own_thread_and_current_only_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from inspector.config import watcher as watcher_module
+    from inspector.testing import wait_until
+
+    path = tmp_path / "config.toml"
+    _edit(path, '[capture]\nhosts = ["a.local"]\n')
+    watcher = ConfigWatcher(path, check_interval=0.02)
+    loaded_on: list[str] = []
+    real_load = watcher_module.load_config
+
+    def spying_load(target: Path | None) -> object:
+        loaded_on.append(threading.current_thread().name)
+        return real_load(target)
+
+    monkeypatch.setattr(watcher_module, "load_config", spying_load)
+    watcher.start_polling()
+    try:
+        _edit(path, '[capture]\nhosts = ["b.local"]\n')
+        wait_until(lambda: _hosts(watcher) == ("b.local",), timeout=5, what="the reload")
+        _edit(path, "[capture\n")  # broken: the last good rules stay, the problem is told
+        wait_until(lambda: watcher.last_error, timeout=5, what="the error")
+        assert _hosts(watcher) == ("b.local",)
+    finally:
+        watcher.stop()
+    assert loaded_on and set(loaded_on) == {"inspector-config-watcher"}
