@@ -60,3 +60,15 @@ def test_the_list_of_exceptions_only_shrinks() -> None:
     assert not mirrored_now, f"take these off UNMIRRORED, they have tests now: {mirrored_now}"
     gone = sorted(UNMIRRORED - modules.keys())
     assert not gone, f"take these off UNMIRRORED, the modules are gone: {gone}"
+
+
+def test_test_file_names_are_unique() -> None:
+    # tests/ is no package: pytest imports test files by their bare name, so two
+    # `test_security.py` in different folders cannot both be collected.
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(ROOT)} and {path.relative_to(ROOT)}")
+        seen[path.name] = path
+    assert not clashes, "rename one of: " + "; ".join(clashes)

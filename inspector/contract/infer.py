@@ -21,7 +21,11 @@ from urllib.parse import parse_qsl
 
 from inspector.consumer_names import display_name
 from inspector.contract.paths import ApiPath, api_path, operation_id
-from inspector.contract.security import credential_parameters, credentials, security_requirements
+from inspector.contract.security_schemes import (
+    credential_parameters,
+    credentials,
+    security_requirements,
+)
 from inspector.contract.sketch import Sketch, scalar
 from inspector.model import Exchange, authority
 from inspector.openapi import HTTP_METHODS

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from inspector.config import default_config
-from inspector.contract.security import credential_parameters, credentials, security_requirements
+from inspector.contract.security_schemes import (
+    credential_parameters,
+    credentials,
+    security_requirements,
+)
 from inspector.testing import make_exchange
 
 CONFIG = default_config()
