@@ -90,8 +90,10 @@ def gui_command(db_path: Path, listen: str, mode: str, config_path: Path | None,
         # Create or check the database before any window: a foreign file is refused here.
         open_db(db_path).close()
 
-    from inspector.gui.app import AppOptions, run
+    from inspector.gui.app import run
+    from inspector.gui.capture_process import CaptureSettings
 
-    status = run(AppOptions(db_path=db_path, listen=listen, mode=mode, config_path=config_path,
-                            options=options, demo=demo))  # fmt: skip
+    settings = CaptureSettings(db_path=db_path, listen=listen, mode=mode,
+                               config_path=config_path, options=options)  # fmt: skip
+    status = run(settings, with_demo=demo)
     raise SystemExit(status)

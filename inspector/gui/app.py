@@ -6,7 +6,6 @@ import os
 import signal
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -18,20 +17,7 @@ from inspector.gui.capture_process import CaptureProcess, CaptureSettings
 from inspector.gui.demo_session import DemoSession
 from inspector.gui.main_window import MainWindow
 from inspector.paths import APP_NAME, private_app_settings_file
-from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
 from inspector.store import open_db
-
-
-@dataclass(frozen=True)
-class AppOptions:
-    """What `inspector gui` was asked for."""
-
-    db_path: Path
-    listen: str = DEFAULT_LISTEN
-    mode: str = DEFAULT_MODE
-    config_path: Path | None = None
-    options: tuple[str, ...] = field(default=())
-    demo: bool = False
 
 
 def missing_display() -> bool:
@@ -88,17 +74,14 @@ def quit_on_signals(app: QApplication) -> QTimer:
     return ticker
 
 
-def run(options: AppOptions) -> int:
-    """Open the window and run until it closes; returns the exit status."""
+def run(capture_settings: CaptureSettings, *, with_demo: bool = False) -> int:
+    """Open the window, its proxy started with `capture_settings`, and run until it closes;
+    returns the exit status. `with_demo` swaps in a throwaway database, a sample API and traffic."""
     app = make_application()
     settings = QSettings(str(private_app_settings_file()), QSettings.Format.IniFormat)
     demo: DemoSession | None = None
-    db_path = options.db_path
-    capture_settings = CaptureSettings(
-        db_path=db_path, listen=options.listen, mode=options.mode,
-        config_path=options.config_path, options=options.options,
-    )  # fmt: skip
-    if options.demo:
+    db_path = capture_settings.db_path
+    if with_demo:
         workdir = Path(tempfile.mkdtemp(prefix="api-inspector-demo-"))
         demo = DemoSession(workdir)
         capture_settings = demo.capture_settings(capture_settings)
@@ -108,7 +91,7 @@ def run(options: AppOptions) -> int:
     capture = CaptureProcess(capture_settings)
     if demo is not None:
         demo.attach(capture)
-    window = MainWindow(db_path, settings, capture, show_connect_on_first_run=not options.demo)
+    window = MainWindow(db_path, settings, capture, show_connect_on_first_run=not with_demo)
     if demo is not None:
         window.setWindowTitle("API Inspector — demo")
         window.before_shutdown.append(demo.stop_traffic)
