@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from inspector.consumer_names import display_name
+from inspector.contract.sketch import json_type
 from inspector.errors import InspectorError
 from inspector.store.read import load_exchange
 from inspector.store.selection import Selection, is_error
@@ -62,20 +63,6 @@ def require_exchanges(side: Side, name: str) -> Side:
     return side
 
 
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _paths(value: object, prefix: str, out: dict[str, set[str]], depth: int = 0) -> None:
     """Every field path of a JSON document (`items[].id`) with the types seen there."""
     if depth > 12:
@@ -83,7 +70,7 @@ def _paths(value: object, prefix: str, out: dict[str, set[str]], depth: int = 0)
     if isinstance(value, dict):
         for key, inner in list(value.items())[:200]:
             path = f"{prefix}.{key}" if prefix else str(key)
-            out.setdefault(path, set()).add(_json_type(inner))
+            out.setdefault(path, set()).add(json_type(inner))
             _paths(inner, path, out, depth + 1)
     elif isinstance(value, list):
         for inner in value[:20]:

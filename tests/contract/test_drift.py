@@ -201,33 +201,18 @@ def test_a_path_known_under_another_method_says_so(db: sqlite3.Connection) -> No
     ]
 
 
+def _one_json_response(version: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A spec whose one operation, GET /things/{id}, answers 200 with this JSON schema."""
+    ok = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+    return {"openapi": version, "info": {"title": "t", "version": "1"},
+            "paths": {"/things/{id}": {"get": {"responses": {"200": ok}}}}}  # fmt: skip
+
+
 def test_openapi_30_nullable_is_understood(db: sqlite3.Connection) -> None:
-    spec = {
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/things/{id}": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "note": {"type": "string", "nullable": True},
-                                            "n": {"type": "integer"},
-                                        },
-                                    }
-                                }
-                            },
-                        }
-                    }
-                }
-            }
-        },
-    }
+    spec = _one_json_response("3.0.3", {
+        "type": "object",
+        "properties": {"note": {"type": "string", "nullable": True}, "n": {"type": "integer"}},
+    })  # fmt: skip
     write_batch(
         db,
         [
@@ -241,24 +226,7 @@ def test_openapi_30_nullable_is_understood(db: sqlite3.Connection) -> None:
 
 
 def test_a_ref_to_another_file_is_reported_not_raised(db: sqlite3.Connection) -> None:
-    spec = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/things/{id}": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "models.yaml#/Thing"}}
-                            },
-                        }
-                    }
-                }
-            }
-        },
-    }
+    spec = _one_json_response("3.1.0", {"$ref": "models.yaml#/Thing"})
     write_batch(db, [make_exchange(started_at=T0 + i, path=f"/things/{i}") for i in range(3)])
     found = _findings(db, spec)
     assert list(found) == [
