@@ -19,7 +19,7 @@ from inspector.config.secret_shapes import TOKEN_FORMATS
 from inspector.config.sources import Source
 
 if TYPE_CHECKING:
-    from inspector.exporters.registry import OptionError
+    from inspector.exporters.options import OptionError
 
 
 @main.group("config")
@@ -136,7 +136,8 @@ def check(path: Path) -> None:
     Exits 0 when the file is valid, 2 with the file, line and key at fault when it is not.
     """
     # Here, not at the top: the exporters (httpx and all) load only for this command.
-    from inspector.exporters.registry import OptionError, check_export_table
+    from inspector.exporters.options import OptionError
+    from inspector.exporters.registry import check_export_table
 
     config = load_config(path)
     for name, table in config.exports.items():

@@ -1,7 +1,8 @@
 """`inspector export readme|apitally|otlp|elasticsearch`: send exchanges to a hosted service.
 
-Each command is generated from the destination's option schema in inspector.exporters.registry,
-so flags, `[export.NAME]` config keys and environment variables can never drift apart.
+Each command is generated from the option schema its destination's module declares (listed by
+inspector.exporters.registry), so flags, `[export.NAME]` config keys and environment variables
+can never drift apart; it is made when first asked for, so other commands load no exporter.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import click
 from inspector.cli.app import db_option
 from inspector.cli.export import export_group
 from inspector.errors import InspectorError
-from inspector.exporters.registry import DESTINATIONS, Destination, OptionError, OptionSpec
+from inspector.exporters.options import Destination, OptionError, OptionSpec
+from inspector.exporters.registry import DESTINATIONS
 
 if TYPE_CHECKING:
     from inspector.exporters.delivery import ServiceExporter
@@ -193,8 +195,13 @@ def _make_command(destination: Destination) -> click.Command:
     ]
     for decorator in reversed(common):
         command = decorator(command)
-    return export_group.command(destination.name)(command)  # type: ignore[no-any-return]
+    return click.command(destination.name)(command)
 
 
-for _destination in DESTINATIONS.values():
-    _make_command(_destination)
+def _command_for(name: str) -> Callable[[], click.Command]:
+    return lambda: _make_command(DESTINATIONS[name])
+
+
+# Names only: each destination's module is imported when its command is first asked for.
+for _name in DESTINATIONS:
+    export_group.lazy[_name] = _command_for(_name)

@@ -8,9 +8,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import ACCEPTED, ServiceExporter, Verdict
+from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.otlp import (
     ResourceInfo,
     consumer_update_record,
@@ -121,3 +123,63 @@ class ApitallyExporter(ServiceExporter):
         if request.url == self.logs_url:
             self._announced.update(self._announcing)
         return ACCEPTED
+
+
+# The destination: its options (flags, config keys, variables) and how they build it.
+def _build(values: dict[str, Any]) -> ServiceExporter:
+    return ApitallyExporter(
+        ApitallyOptions(
+            token=values["token"], env=values["env"], base_url=values["base_url"],
+            buffer_length=values["buffer_length"], timeout_s=values["timeout"],
+            service_name=values["service_name"],
+        )
+    )  # fmt: skip
+
+
+DESTINATION = Destination(
+    "apitally",
+    "Apitally",
+    "Send exchanges to Apitally (OTLP traces, logs, metrics).",
+    (
+        opt(
+            "token",
+            "str",
+            "",
+            "Apitally write token (apt_...).",
+            env="APITALLY_TOKEN",
+            secret=True,
+            required=True,
+        ),
+        opt(
+            "env",
+            "str",
+            default_of(ApitallyOptions, "env"),
+            "Apitally environment.",
+            env="APITALLY_ENV",
+        ),
+        opt(
+            "base_url",
+            "str",
+            default_of(ApitallyOptions, "base_url"),
+            "OTLP endpoint base URL.",
+            env="APITALLY_OTLP_ENDPOINT",
+        ),
+        opt(
+            "buffer_length",
+            "int",
+            default_of(ApitallyOptions, "buffer_length"),
+            "Spans per POST.",
+            minimum=1,
+        ),
+        opt(
+            "timeout", "float", default_of(ApitallyOptions, "timeout_s"), TIMEOUT_HELP, minimum=0.1
+        ),
+        opt(
+            "service_name",
+            "str",
+            default_of(ApitallyOptions, "service_name"),
+            "The service.name resource attribute.",
+        ),
+    ),
+    _build,
+)

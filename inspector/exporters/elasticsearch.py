@@ -13,6 +13,7 @@ from urllib.parse import quote
 from inspector.endpoints import endpoint_template
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import RETRYABLE_STATUSES, ServiceExporter, Verdict
+from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.model import Body, Exchange, Headers
 
@@ -224,3 +225,74 @@ class ElasticsearchExporter(ServiceExporter):
         if retry:
             verdict.resend = self._bulk(retry)
         return verdict
+
+
+# The destination: its options (flags, config keys, variables) and how they build it.
+def _build(values: dict[str, Any]) -> ServiceExporter:
+    return ElasticsearchExporter(
+        ElasticsearchOptions(
+            base_url=values["base_url"], index=values["index"], api_key=values["api_key"],
+            username=values["user"], password=values["password"],
+            batch_size=values["batch_size"], timeout_s=values["timeout"],
+        )
+    )  # fmt: skip
+
+
+DESTINATION = Destination(
+    "elasticsearch",
+    "Elasticsearch",
+    "Index exchanges into Elasticsearch or OpenSearch.",
+    (
+        opt(
+            "base_url",
+            "str",
+            default_of(ElasticsearchOptions, "base_url"),
+            "Cluster URL.",
+            env="ES_URL",
+        ),
+        opt(
+            "index",
+            "str",
+            default_of(ElasticsearchOptions, "index"),
+            "Index name (created with a mapping if absent).",
+        ),
+        opt(
+            "api_key",
+            "str",
+            default_of(ElasticsearchOptions, "api_key"),
+            "API key (Authorization: ApiKey).",
+            env="ES_API_KEY",
+            secret=True,
+        ),
+        opt(
+            "user",
+            "str",
+            default_of(ElasticsearchOptions, "username"),
+            "User for basic auth (password from ES_PASSWORD).",
+            env="ES_USER",
+        ),
+        opt(
+            "password",
+            "str",
+            default_of(ElasticsearchOptions, "password"),
+            "Password for basic auth.",
+            env="ES_PASSWORD",
+            secret=True,
+        ),
+        opt(
+            "batch_size",
+            "int",
+            default_of(ElasticsearchOptions, "batch_size"),
+            "Documents per _bulk request.",
+            minimum=1,
+        ),
+        opt(
+            "timeout",
+            "float",
+            default_of(ElasticsearchOptions, "timeout_s"),
+            TIMEOUT_HELP,
+            minimum=0.1,
+        ),
+    ),
+    _build,
+)

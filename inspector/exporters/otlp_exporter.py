@@ -6,12 +6,14 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import ACCEPTED, ServiceExporter, Verdict
+from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.otlp import ResourceInfo, encode, traces_request
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.model import Exchange
@@ -90,3 +92,67 @@ class OtlpExporter(ServiceExporter):
             return ACCEPTED
         reason = answer.partial_success.error_message or "no reason given"
         return Verdict(refused=[f"span rejected by the collector: {reason}"] * rejected)
+
+
+# The destination: its options (flags, config keys, variables) and how they build it.
+def _build(values: dict[str, Any]) -> ServiceExporter:
+
+    env_headers = values["_environ"].get("OTEL_EXPORTER_OTLP_HEADERS", "")
+    headers = parse_headers(
+        [h for h in env_headers.split(",") if h.strip()], source="OTEL_EXPORTER_OTLP_HEADERS"
+    ) + parse_headers(values["header"], source="--header")
+    return OtlpExporter(
+        OtlpOptions(
+            base_url=values["base_url"], headers=headers, batch_size=values["batch_size"],
+            timeout_s=values["timeout"], compression=values["compression"],
+            service_name=values["service_name"], bodies=values["bodies"],
+        )
+    )  # fmt: skip
+
+
+DESTINATION = Destination(
+    "otlp",
+    "OTLP collector",
+    "Send exchanges as OTLP/HTTP spans to a collector.",
+    (
+        opt(
+            "base_url",
+            "str",
+            default_of(OtlpOptions, "base_url"),
+            "Collector base URL (/v1/traces is appended).",
+            env="OTEL_EXPORTER_OTLP_ENDPOINT",
+        ),
+        opt(
+            "header",
+            "list",
+            (),
+            "Extra header NAME=VALUE (repeatable); also read from OTEL_EXPORTER_OTLP_HEADERS.",
+            secret=True,
+        ),
+        opt(
+            "batch_size", "int", default_of(OtlpOptions, "batch_size"), "Spans per POST.", minimum=1
+        ),
+        opt("timeout", "float", default_of(OtlpOptions, "timeout_s"), TIMEOUT_HELP, minimum=0.1),
+        opt(
+            "compression",
+            "choice",
+            default_of(OtlpOptions, "compression"),
+            "Request body compression.",
+            choices=("gzip", "none"),
+        ),
+        opt(
+            "service_name",
+            "str",
+            default_of(OtlpOptions, "service_name"),
+            "The service.name resource attribute.",
+            env="OTEL_SERVICE_NAME",
+        ),
+        opt(
+            "bodies",
+            "bool",
+            default_of(OtlpOptions, "bodies"),
+            "Put text bodies on spans (apitally.*.body).",
+        ),
+    ),
+    _build,
+)

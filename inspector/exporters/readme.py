@@ -29,6 +29,7 @@ from inspector.exporters.masking import (
     fingerprint,
     masked_id,
 )
+from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.transport import HttpRequest
 from inspector.model import Body, Exchange, Headers, authority
 
@@ -220,3 +221,89 @@ class ReadmeExporter(ServiceExporter):
     def requests_for(self, items: Sequence[dict[str, Any]]) -> list[HttpRequest]:
         body = json.dumps(list(items), ensure_ascii=False, separators=(",", ":")).encode()
         return [HttpRequest("POST", self.url, self._headers, body)]
+
+
+# The destination: its options (flags, config keys, variables) and how they build it.
+def _build(values: dict[str, Any]) -> ServiceExporter:
+    return ReadmeExporter(
+        ReadmeOptions(
+            api_key=values["api_key"], base_url=values["base_url"],
+            buffer_length=values["buffer_length"], development=values["development"],
+            timeout_s=values["timeout"], base_log_url=values["base_log_url"],
+            allowed_http_hosts=tuple(values["allowed_http_hosts"]),
+            denylist=tuple(values["denylist"]), allowlist=tuple(values["allowlist"]),
+            fallback_group=values["fallback_group"],
+        )
+    )  # fmt: skip
+
+
+DESTINATION = Destination(
+    "readme",
+    "ReadMe Metrics",
+    "Send exchanges to ReadMe Metrics (API logs).",
+    (
+        opt(
+            "api_key",
+            "str",
+            "",
+            "ReadMe API key.",
+            env="README_API_KEY",
+            secret=True,
+            required=True,
+        ),
+        opt(
+            "base_url",
+            "str",
+            default_of(ReadmeOptions, "base_url"),
+            "Metrics API base URL.",
+            env="README_METRICS_SERVER",
+        ),
+        opt(
+            "buffer_length",
+            "int",
+            default_of(ReadmeOptions, "buffer_length"),
+            "Log items per POST.",
+            minimum=1,
+        ),
+        opt(
+            "development",
+            "bool",
+            default_of(ReadmeOptions, "development"),
+            "Mark the logs as development traffic.",
+        ),
+        opt("timeout", "float", default_of(ReadmeOptions, "timeout_s"), TIMEOUT_HELP, minimum=0.1),
+        opt(
+            "base_log_url",
+            "str",
+            default_of(ReadmeOptions, "base_log_url"),
+            "Adds x-documentation-url = BASE/logs/<id> to each logged response.",
+        ),
+        opt(
+            "allowed_http_hosts",
+            "list",
+            default_of(ReadmeOptions, "allowed_http_hosts"),
+            "Send only exchanges whose Host is one of these (host or host:port).",
+        ),
+        opt(
+            "denylist",
+            "list",
+            default_of(ReadmeOptions, "denylist"),
+            "Keys to redact (headers, query, form, JSON).",
+        ),
+        opt(
+            "allowlist",
+            "list",
+            default_of(ReadmeOptions, "allowlist"),
+            "Keys to keep; all others are redacted.",
+        ),
+        opt(
+            "fallback_group",
+            "choice",
+            default_of(ReadmeOptions, "fallback_group"),
+            "Grouping for exchanges without a consumer: skip them (none) or group by "
+            "client IP address.",
+            choices=("none", "client-ip"),
+        ),
+    ),
+    _build,
+)

@@ -1,55 +1,36 @@
-"""Destination options: flags beat config, config beats environment; errors name the key."""
+"""The registry lists destinations by name, loads each module when first asked for, and builds
+exporters from a named table."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
 from inspector.errors import InspectorError
 from inspector.exporters.readme import ReadmeExporter
-from inspector.exporters.registry import DESTINATIONS, build_exporter, resolve_options
-
-README = DESTINATIONS["readme"]
+from inspector.exporters.registry import DESTINATIONS, build_exporter
 
 
-def test_flags_beat_config_which_beats_environment_and_defaults() -> None:
-    environ = {"README_API_KEY": "from-env", "README_METRICS_SERVER": "http://env.local"}
-    table = {"api_key": "from-config", "buffer_length": 25}
-    values = resolve_options(README, {"buffer_length": 5}, table, environ=environ)
-    assert values["api_key"] == "from-config"
-    assert values["buffer_length"] == 5
-    assert values["base_url"] == "http://env.local"
-    assert values["timeout"] == 3.0 and values["development"] is False
+def test_every_destination_is_declared_by_its_own_module() -> None:
+    assert list(DESTINATIONS) == ["readme", "apitally", "otlp", "elasticsearch"]
+    for name, destination in DESTINATIONS.items():
+        assert destination.name == name and destination.options
+    with pytest.raises(KeyError):
+        DESTINATIONS["nope"]
 
 
-def test_env_references_in_config_are_resolved_or_named() -> None:
-    table = {"api_key": "env:MY_README_KEY"}
-    values = resolve_options(README, {}, table, environ={"MY_README_KEY": "k"})
-    assert values["api_key"] == "k"
-    with pytest.raises(InspectorError, match=r"\[export.readme\] api_key .* MY_README_KEY"):
-        resolve_options(README, {}, table, environ={})
-
-
-def test_a_missing_credential_says_where_to_put_it() -> None:
-    with pytest.raises(InspectorError) as caught:
-        resolve_options(README, {}, {}, environ={})
-    message = str(caught.value)
-    assert "README_API_KEY" in message and "--api-key" in message
-
-
-@pytest.mark.parametrize(
-    ("table", "expected"),
-    [
-        ({"api_key": "k", "buffer_lenght": 3}, "unknown key 'buffer_lenght'"),
-        ({"api_key": "k", "buffer_length": "3"}, "buffer_length must be a whole number"),
-        ({"api_key": "k", "buffer_length": 0}, "buffer_length must be at least 1"),
-        ({"api_key": "k", "development": "yes"}, "development must be true or false"),
-        ({"api_key": "k", "base_url": "metrics.readme.io"}, "base_url must be an http"),
-        ({"api_key": "k", "fallback_group": "ip"}, "must be one of none, client-ip"),
-    ],
-)
-def test_bad_config_values_name_the_key(table: dict[str, object], expected: str) -> None:
-    with pytest.raises(InspectorError, match=expected):
-        resolve_options(README, {}, table, environ={})
+def test_the_command_line_loads_no_exporter_it_does_not_run() -> None:
+    probe = (
+        "import sys; from click.testing import CliRunner; from inspector.cli import main; "
+        "CliRunner().invoke(main, ['requests', '--help']); "
+        "print(sorted(m for m in sys.modules if m.startswith('inspector.exporters.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout  # fmt: skip
+    for module in ("readme", "apitally", "otlp_exporter", "elasticsearch", "otlp"):
+        assert f"'inspector.exporters.{module}'" not in loaded
 
 
 def test_a_named_table_can_pick_its_destination_type() -> None:
@@ -75,23 +56,3 @@ def test_otlp_headers_come_from_flags_and_the_standard_variable() -> None:
     )
     assert ("api-key", "abc") in exporter._headers  # type: ignore[attr-defined]
     assert ("X-One", "1") in exporter._headers  # type: ignore[attr-defined]
-
-
-def test_option_errors_are_data_a_form_can_word_its_own_way() -> None:
-    from inspector.exporters.registry import MissingCredential, OptionError
-
-    readme = DESTINATIONS["readme"]
-    with pytest.raises(OptionError) as bad:
-        resolve_options(readme, {"timeout": -1}, environ={"README_API_KEY": "k"})
-    assert bad.value.option == "timeout" and bad.value.from_flag
-    assert str(bad.value).startswith("--timeout must be at least")
-    assert bad.value.in_form(lambda name: name.title()).startswith("Timeout must be at least")
-    with pytest.raises(OptionError) as table:
-        resolve_options(readme, {}, {"timeout": "soon"}, environ={"README_API_KEY": "k"})
-    assert table.value.config_key == ("readme", "timeout") and not table.value.from_flag
-    assert table.value.in_form(str.title) == str(table.value)  # a config key stays as written
-    with pytest.raises(MissingCredential) as missing:
-        resolve_options(readme, {}, environ={})
-    assert missing.value.option == "api_key"
-    assert "(or pass --api-key, or api_key in [export.readme]" in str(missing.value)
-    assert "(or type it here, or put api_key in [export.readme]" in missing.value.in_form(str)
