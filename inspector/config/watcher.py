@@ -73,17 +73,20 @@ class ConfigWatcher:
     def start_polling(self) -> None:
         if self.path is None or self._poller is not None:
             return
-        self._poller = threading.Thread(target=self._poll_until_stopped,
+        stop = self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll_until, args=(stop,),
                                         name="inspector-config-watcher", daemon=True)  # fmt: skip
         self._poller.start()
 
     def stop(self) -> None:
+        """End the polling thread; current() checks the file itself again from then on."""
         self._stop.set()
         if self._poller is not None:
             self._poller.join(timeout=5)
+            self._poller = None
 
-    def _poll_until_stopped(self) -> None:
-        while not self._stop.wait(self.check_interval):
+    def _poll_until(self, stop: threading.Event) -> None:
+        while not stop.wait(self.check_interval):
             self.poll()
 
     def _reload(self) -> None:

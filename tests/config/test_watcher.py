@@ -121,3 +121,7 @@ def test_polling_reloads_on_its_own_thread_and_current_only_reads(
     finally:
         watcher.stop()
     assert loaded_on and set(loaded_on) == {"inspector-config-watcher"}
+    # Stopped, it looks at the file itself again, as before polling started.
+    _edit(path, '[capture]\nhosts = ["c.local"]\n')
+    watcher.check_interval = 0
+    assert _hosts(watcher) == ("c.local",)
