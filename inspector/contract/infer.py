@@ -15,6 +15,7 @@ import json
 import random
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -155,9 +156,18 @@ def _fold_response(op: _Operation, exchange: Exchange) -> None:
         response.example, response.has_example = document, True
 
 
-def _scan(conn: sqlite3.Connection, selection: Selection, samples: int, seed: int
-          ) -> tuple[dict[tuple[str, str], _Operation], dict[tuple[str, str, int], list[int]], int,
-                     int]:  # fmt: skip
+@dataclass
+class _Scan:
+    """What the passes over the scalar columns found: every operation with its counts, and the
+    row ids sampled per (method, endpoint, status)."""
+
+    operations: dict[tuple[str, str], _Operation]
+    reservoirs: dict[tuple[str, str, int], list[int]]
+    total: int  # exchanges the selection matched
+    left_out: int  # operations not described
+
+
+def _scan(conn: sqlite3.Connection, selection: Selection, samples: int, seed: int) -> _Scan:
     flt = selection.where()
     source = from_clause(flt.where)
     counts: Counter[tuple[str, str]] = Counter()
@@ -201,15 +211,16 @@ def _scan(conn: sqlite3.Connection, selection: Selection, samples: int, seed: in
     for operation_key, by_id in consumer_ids.items():
         for consumer_id, n in by_id.items():
             operations[operation_key].consumers[names.get(consumer_id, str(consumer_id))] += n
-    return operations, reservoirs, total, left_out
+    return _Scan(operations, reservoirs, total, left_out)
 
 
 def infer(conn: sqlite3.Connection, selection: Selection, *, title: str = "",
           samples: int = SAMPLES, seed: int = 0) -> Inferred:  # fmt: skip
-    operations, reservoirs, total, left_out = _scan(conn, selection, samples, seed)
+    scan = _scan(conn, selection, samples, seed)
+    operations = scan.operations
     bodies = 0
     schemes: dict[str, Any] = {}
-    for (method, endpoint, _status), ids in reservoirs.items():
+    for (method, endpoint, _status), ids in scan.reservoirs.items():
         op = operations[(method, endpoint)]
         for row_id in sorted(ids):
             exchange = load_exchange(conn, row_id)
@@ -218,11 +229,11 @@ def infer(conn: sqlite3.Connection, selection: Selection, *, title: str = "",
             bodies += 1
             _fold_request(op, exchange, schemes)
             _fold_response(op, exchange)
-    document = _document(operations.values(), title, _servers(conn, selection), total)
+    document = _document(operations.values(), title, _servers(conn, selection), scan.total)
     if schemes:
         document["components"] = {"securitySchemes": dict(sorted(schemes.items()))}
     described = sum(op.requests for op in operations.values())
-    return Inferred(document, total, described, len(operations), left_out, bodies)
+    return Inferred(document, scan.total, described, len(operations), scan.left_out, bodies)
 
 
 def _servers(conn: sqlite3.Connection, selection: Selection) -> list[dict[str, str]]:
@@ -312,8 +323,8 @@ def _operation(op: _Operation, taken: set[str]) -> dict[str, Any]:
     return out
 
 
-def _document(operations: Any, title: str, servers: list[dict[str, str]], total: int
-              ) -> dict[str, Any]:  # fmt: skip
+def _document(operations: Iterable[_Operation], title: str, servers: list[dict[str, str]],
+              total: int) -> dict[str, Any]:  # fmt: skip
     paths: dict[str, dict[str, Any]] = {}
     taken: set[str] = set()
     ordered = sorted(
