@@ -287,3 +287,13 @@ def test_consumers_drawn_from_keys_read_by_their_short_names(db: sqlite3.Connect
     for finding in found.values():
         [name] = finding.consumers
         assert name.startswith("key …0001 (") and "sha512" not in name
+
+
+def test_a_response_kept_in_another_file_is_reported_not_raised(db: sqlite3.Connection) -> None:
+    spec = _one_json_response("3.1.0", {})
+    spec["paths"]["/things/{id}"]["get"]["responses"]["200"] = {"$ref": "common.yaml#/Ok"}
+    write_batch(db, [make_exchange(started_at=T0, path="/things/1")])
+    assert list(_findings(db, spec)) == [
+        "invalid-response GET /things/{id} 200: the spec's $ref common.yaml#/Ok cannot be "
+        "resolved here"
+    ]
