@@ -6,14 +6,13 @@ response shapes come from a bounded sample of JSON bodies per endpoint.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
 from inspector.consumer_names import display_name
-from inspector.contract.sketch import json_type
+from inspector.contract.sketch import json_document, json_type
 from inspector.errors import InspectorError
 from inspector.store.read import load_exchange
 from inspector.store.selection import Selection, is_error
@@ -112,7 +111,7 @@ def load_side(conn: sqlite3.Connection, selection: Selection, label: str) -> Sid
             if exchange is None or exchange.response_body.truncated:
                 continue  # a cut-off body would look like removed fields
             try:
-                document = json.loads(exchange.response_body.content)
+                document = json_document(exchange.response_body.content)
             except ValueError:
                 continue
             found: dict[str, set[str]] = {}

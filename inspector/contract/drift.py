@@ -8,7 +8,6 @@ schema never names. The report says how many bodies it read.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 from collections import Counter
@@ -17,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspector.consumer_names import display_name
+from inspector.contract.sketch import json_document
 from inspector.contract.spec_schemas import (
     SchemaCheck,
     SpecRefError,
+    SpecSchemaError,
     complaint,
     media_for,
     response_for,
@@ -229,7 +230,7 @@ def _check_body(spec: OpenApiSpec, response: dict[str, Any], exchange: Exchange,
     if schema is None or not (media == "application/json" or media.endswith("+json")):
         return True
     try:
-        document = json.loads(body.content)
+        document = json_document(body.content)
     except ValueError as exc:
         add("invalid-response", "a body that is not JSON", consumer, f"{exchange.uid}: {exc}")
         return True
@@ -244,5 +245,8 @@ def _check_body(spec: OpenApiSpec, response: dict[str, Any], exchange: Exchange,
             add("undocumented-field", path, consumer, exchange.uid)
     except SpecRefError as exc:
         add("invalid-response", f"the spec's $ref {exc} cannot be resolved here", None, "")
+        return False
+    except SpecSchemaError as exc:
+        add("invalid-response", f"the spec's schema cannot be used: {exc}", None, "")
         return False
     return True

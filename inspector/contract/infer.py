@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import http
-import json
 import random
 import sqlite3
 from collections import Counter
@@ -27,7 +26,7 @@ from inspector.contract.security_schemes import (
     credentials,
     security_requirements,
 )
-from inspector.contract.sketch import Sketch, scalar
+from inspector.contract.sketch import Sketch, json_document, scalar
 from inspector.model import Exchange, authority
 from inspector.openapi import HTTP_METHODS
 from inspector.store.read import load_exchange
@@ -129,7 +128,7 @@ def _fold_request(op: _Operation, exchange: Exchange, schemes: dict[str, Any]) -
         return  # a cut-off body would describe fields as missing
     if _is_json(media):
         with contextlib.suppress(ValueError):  # a body that is not JSON adds nothing
-            op.request_json.add(json.loads(body.content))
+            op.request_json.add(json_document(body.content))
     elif media == "application/x-www-form-urlencoded":
         text = body.content.decode("utf-8", "replace")
         op.request_form.add({k: scalar(v) for k, v in parse_qsl(text, keep_blank_values=True)})
@@ -148,7 +147,7 @@ def _fold_response(op: _Operation, exchange: Exchange) -> None:
     if not _is_json(media) or body.truncated:
         return
     try:
-        document = json.loads(body.content)
+        document = json_document(body.content)
     except ValueError:
         return
     response.json.add(document)

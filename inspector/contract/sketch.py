@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -166,3 +167,12 @@ def scalar(text: str) -> object:
     if text in ("true", "false"):
         return text == "true"
     return text
+
+
+def json_document(content: bytes | str) -> object:
+    """json.loads, where a body nested too deep for the parser (a hostile client's
+    `[[[[…`) is a ValueError like any other body that is no JSON, not a RecursionError."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from openapi_schema_validator import (
     OAS30Validator,
     OAS31Validator,
@@ -24,6 +24,10 @@ _ITEMS_WALKED = 20
 
 class SpecRefError(Exception):
     """A $ref the spec cannot resolve locally (another file, a URL, or a broken pointer)."""
+
+
+class SpecSchemaError(Exception):
+    """A schema in the spec that is no valid schema (`type: bogus`, `properties: "x"`)."""
 
 
 def resolve(document: dict[str, Any], node: Any, depth: int = 0) -> Any:
@@ -77,6 +81,8 @@ def _where(error: ValidationError) -> str:
 def complaint(error: ValidationError) -> str:
     """What is wrong, without the value: one line per kind of error, however many bodies."""
     where, keyword, expected = _where(error), error.validator, error.validator_value
+    if keyword is None:  # the schema `false`
+        return f"{where}: the spec allows nothing here"
     if keyword == "type":
         return f"{where}: {json_type(error.instance)} where the spec says {expected}"
     if keyword == "required":
@@ -97,16 +103,23 @@ class SchemaCheck:
         # Local refs point into the document's components: give the validator them as its root.
         root = {**schema, "components": document.get("components", {})} if isinstance(
             schema, dict) else schema  # fmt: skip
-        if str(document.get("openapi", "")).startswith("3.0"):
-            self._validator: Any = OAS30Validator(root, format_checker=oas30_format_checker)
-        else:
-            self._validator = OAS31Validator(root, format_checker=oas31_format_checker)
+        dialect: Any = OAS30Validator if str(document.get("openapi", "")).startswith("3.0") else (
+            OAS31Validator)  # fmt: skip
+        try:
+            dialect.check_schema(root)
+        except SchemaError as exc:
+            where = "/".join(str(part) for part in exc.absolute_path) or "its root"
+            raise SpecSchemaError(f"{exc.message} (at {where})") from None
+        checker = oas30_format_checker if dialect is OAS30Validator else oas31_format_checker
+        self._validator: Any = dialect(root, format_checker=checker)
 
     def errors(self, value: object) -> list[ValidationError]:
         try:
             return list(self._validator.iter_errors(value))[:5]
         except Unresolvable as exc:
             raise SpecRefError(str(getattr(exc, "ref", exc))) from None
+        except (UnknownType, re.error) as exc:  # what check_schema lets through
+            raise SpecSchemaError(str(exc).splitlines()[0]) from None
 
     def undocumented(self, value: object) -> set[str]:
         """Field paths in `value` that no `properties` of the schema names."""
@@ -145,7 +158,9 @@ def _undocumented(document: dict[str, Any], schema: Any, value: object, path: st
             if isinstance(branch.get("properties"), dict):
                 declared = True
                 properties.update(branch["properties"])
-            patterns += list(branch.get("patternProperties") or {})
+            pattern_properties = branch.get("patternProperties")
+            if isinstance(pattern_properties, dict):
+                patterns += [str(pattern) for pattern in pattern_properties]
             additional = branch.get("additionalProperties")
             if isinstance(additional, dict) and additional:
                 extra = additional

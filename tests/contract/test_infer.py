@@ -321,3 +321,22 @@ def test_credentials_become_security_schemes_never_parameters(db: sqlite3.Connec
     feed = document["paths"]["/feed"]["get"]
     assert feed["security"] == [{"query.api_key": []}]
     assert [p["name"] for p in feed["parameters"]] == ["page"]  # the key is no parameter
+
+
+def test_a_body_nested_past_the_parser_is_skipped_not_a_crash(db: sqlite3.Connection) -> None:
+    from inspector.compare.sides import load_side
+
+    deep = b"[" * 100_000 + b"]" * 100_000  # a hostile client's body: RecursionError in json
+    hostile = make_exchange(
+        started_at=T0, path="/echo", response_body=_body(deep, "application/json"),
+        request_body=_body(deep, "application/json"),
+    )  # fmt: skip
+    write_batch(db, [hostile, make_exchange(started_at=T0 + 1, path="/echo")])
+    inferred = infer(db, Selection())
+    validate(inferred.document)
+    schema = inferred.document["paths"]["/echo"]["get"]["responses"]["200"]["content"]
+    assert schema["application/json"]["schema"]["required"] == ["id", "name"]  # the other body
+    spec = OpenApiSpec.parse(json.dumps(inferred.document))
+    assert [f.detail for f in check(db, Selection(), spec).findings] == [
+        "200: a body that is not JSON"]  # fmt: skip
+    assert load_side(db, Selection(), "base").requests == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from inspector.contract.spec_schemas import (
     SchemaCheck,
     SpecRefError,
+    SpecSchemaError,
     complaint,
     media_for,
     resolve,
@@ -70,3 +72,21 @@ def test_fields_no_properties_name_are_found_through_all_of_and_maps() -> None:
     body = {"id": 1, "meta": {"anything": "goes"}, "x-trace": 1, "extra": {"deep": 1}}
     assert check.undocumented(body) == {"extra"}
     assert SchemaCheck(DOCUMENT, {"type": "object"}).undocumented(body) == set()  # free-form
+
+
+@pytest.mark.parametrize(
+    ("schema", "words"),
+    [
+        ({"type": "bogus"}, "'bogus' is not valid under any of the given schemas (at type)"),
+        ({"properties": "x"}, "'x' is not of type 'object' (at properties)"),
+        ({"patternProperties": {"[": {}}}, "'[' is not a 'regex' (at patternProperties)"),
+    ],
+)
+def test_a_schema_that_is_no_schema_is_said_so(schema: dict[str, Any], words: str) -> None:
+    with pytest.raises(SpecSchemaError, match=re.escape(words)):
+        SchemaCheck(DOCUMENT, schema)
+
+
+def test_the_false_schema_allows_nothing() -> None:
+    [error] = SchemaCheck(DOCUMENT, False).errors({"a": 1})
+    assert complaint(error) == "(body): the spec allows nothing here"
