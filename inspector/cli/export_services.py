@@ -22,7 +22,7 @@ from inspector.exporters.options import Destination, OptionError, OptionSpec
 from inspector.exporters.registry import DESTINATIONS
 
 if TYPE_CHECKING:
-    from inspector.exporters.delivery import ServiceExporter
+    from inspector.exporters.service import ServiceExporter
 
 
 def _click_option(spec: OptionSpec) -> Callable[[Any], Any]:

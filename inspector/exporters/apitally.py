@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from inspector.errors import InspectorError
-from inspector.exporters.delivery import ACCEPTED, ServiceExporter, Verdict
 from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.otlp import (
     ResourceInfo,
@@ -21,6 +20,7 @@ from inspector.exporters.otlp import (
     metrics_request,
     traces_request,
 )
+from inspector.exporters.service import ACCEPTED, ServiceExporter, Verdict
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.model import Consumer, Exchange
 

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 from inspector.endpoints import endpoint_template
 from inspector.errors import InspectorError
-from inspector.exporters.delivery import RETRYABLE_STATUSES, ServiceExporter, Verdict
 from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
+from inspector.exporters.service import RETRYABLE_STATUSES, ServiceExporter, Verdict
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.model import Body, Exchange, Headers
 

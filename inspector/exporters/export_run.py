@@ -9,13 +9,8 @@ from pathlib import Path
 
 from inspector.errors import InspectorError
 from inspector.exporters.cursors import load_cursor
-from inspector.exporters.delivery import (
-    Deliverer,
-    DeliveryReport,
-    RetryPolicy,
-    ServiceExporter,
-    deliver,
-)
+from inspector.exporters.delivery import Deliverer, DeliveryReport, RetryPolicy, deliver
+from inspector.exporters.service import ServiceExporter
 from inspector.exporters.transport import HttpxTransport, Transport
 from inspector.store import open_db
 from inspector.store.filters import MATCH_ALL, SqlFilter

@@ -22,15 +22,9 @@ from typing import Any
 from inspector.config import Config
 from inspector.errors import InspectorError
 from inspector.exporters.cursors import pending_count
-from inspector.exporters.delivery import (
-    CredentialRejected,
-    Deliverer,
-    DeliveryReport,
-    RetryPolicy,
-    ServiceRejected,
-    deliver,
-)
+from inspector.exporters.delivery import Deliverer, DeliveryReport, RetryPolicy, deliver
 from inspector.exporters.registry import DESTINATIONS, build_exporter
+from inspector.exporters.service import CredentialRejected, ServiceRejected
 from inspector.exporters.transport import HttpxTransport, Transport
 from inspector.store import open_db
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from inspector.errors import InspectorError
 
 if TYPE_CHECKING:
-    from inspector.exporters.delivery import ServiceExporter
+    from inspector.exporters.service import ServiceExporter
 
 TIMEOUT_HELP = "Seconds to wait for each answer."
 

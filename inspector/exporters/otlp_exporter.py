@@ -12,9 +12,9 @@ from urllib.parse import unquote
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from inspector.errors import InspectorError
-from inspector.exporters.delivery import ACCEPTED, ServiceExporter, Verdict
 from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.otlp import ResourceInfo, encode, traces_request
+from inspector.exporters.service import ACCEPTED, ServiceExporter, Verdict
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.model import Exchange
 

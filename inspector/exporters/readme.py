@@ -23,13 +23,13 @@ from urllib.parse import parse_qsl, urljoin
 from inspector import __version__
 from inspector.config import key_list_redaction
 from inspector.consumer_names import display_name
-from inspector.exporters.delivery import ServiceExporter
 from inspector.exporters.masking import (
     REDACTED,
     fingerprint,
     masked_id,
 )
 from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
+from inspector.exporters.service import ServiceExporter
 from inspector.exporters.transport import HttpRequest
 from inspector.model import Body, Exchange, Headers, authority
 

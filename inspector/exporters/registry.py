@@ -19,7 +19,7 @@ from inspector.exporters.options import (
 )
 
 if TYPE_CHECKING:
-    from inspector.exporters.delivery import ServiceExporter
+    from inspector.exporters.service import ServiceExporter
 
 _MODULES = {
     "readme": "inspector.exporters.readme",

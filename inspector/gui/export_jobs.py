@@ -9,8 +9,9 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 
 from inspector.errors import InspectorError
-from inspector.exporters.delivery import DeliveryError, DeliveryReport, ServiceExporter
+from inspector.exporters.delivery import DeliveryReport
 from inspector.exporters.files import replacing_file
+from inspector.exporters.service import DeliveryError, ServiceExporter
 from inspector.model import Exchange
 from inspector.store.filters import SqlFilter
 

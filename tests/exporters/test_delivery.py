@@ -12,16 +12,9 @@ import pytest
 from service_support import FakeClock, Received, ScriptedServer
 
 from inspector.exporters.cursors import list_cursors, load_cursor
-from inspector.exporters.delivery import (
-    CredentialRejected,
-    Deliverer,
-    RetriesExhausted,
-    RetryPolicy,
-    ServiceRejected,
-    deliver,
-    retry_after_s,
-)
+from inspector.exporters.delivery import Deliverer, RetryPolicy, deliver, retry_after_s
 from inspector.exporters.readme import ReadmeExporter, ReadmeOptions, exchange_uuid
+from inspector.exporters.service import CredentialRejected, RetriesExhausted, ServiceRejected
 from inspector.exporters.transport import HttpxTransport
 from inspector.store import write_batch
 from inspector.store.filters import compile_filter

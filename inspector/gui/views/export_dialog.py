@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.errors import InspectorError
-from inspector.exporters.delivery import CredentialRejected, DeliveryError
 from inspector.exporters.options import Destination, OptionError, OptionSpec
 from inspector.exporters.registry import DESTINATIONS, build_exporter
+from inspector.exporters.service import CredentialRejected, DeliveryError
 from inspector.gui import theme
 from inspector.gui.export_jobs import (
     FILE_DESTINATIONS,
