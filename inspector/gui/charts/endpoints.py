@@ -112,11 +112,19 @@ class EndpointsTableModel(QAbstractTableModel):
         self.rows: list[EndpointRow] = []
         self.drift: SpecDrift | None = None  # None: no spec to hold the traffic against
 
-    def set_rows(self, rows: list[EndpointRow], drift: SpecDrift | None = None) -> None:
+    def set_rows(self, rows: list[EndpointRow]) -> None:
         self.beginResetModel()
         self.rows = rows
-        self.drift = drift
         self.endResetModel()
+
+    def set_drift(self, drift: SpecDrift | None) -> None:
+        self.drift = drift
+        if self.rows:
+            column = (
+                self.index(0, len(self.HEADERS) - 1),
+                self.index(len(self.rows) - 1, len(self.HEADERS) - 1),
+            )
+            self.dataChanged.emit(*column)
 
     def findings(self, row: EndpointRow) -> list[Finding]:
         return (self.drift or {}).get((row.method, row.endpoint), [])
@@ -214,6 +222,7 @@ class EndpointsView(QTableView):
         self._runner: QueryRunner | None = None
         self._filter = MATCH_ALL
         self.spec: OpenApiSpec | None = None
+        self._drift_asked: tuple[SqlFilter, int] | None = None  # the filter and spec last checked
         self._show_spec_column(False)
 
     def set_runner(self, runner: QueryRunner | None) -> None:
@@ -230,12 +239,25 @@ class EndpointsView(QTableView):
             return
         selection, spec = Selection(self._filter), self.spec
         self._show_spec_column(spec is not None)
-
-        def load(conn: sqlite3.Connection) -> tuple[list[EndpointRow], SpecDrift | None]:
-            rows = load_endpoint_rows(conn, selection, spec)
-            return rows, load_spec_drift(conn, selection, spec) if spec is not None else None
-
-        self._runner.submit("endpoints", load, lambda answer: self.source.set_rows(*answer))
+        self._runner.submit(
+            "endpoints",
+            lambda conn: load_endpoint_rows(conn, selection, spec),
+            self.source.set_rows,
+        )
+        if spec is None:
+            self.source.set_drift(None)
+            return
+        # Drift reads every exchange (seconds at a million): on its own channel, so the figures
+        # never wait for it, and while live only once the last check is done, or a refresh every
+        # two seconds would cancel every check before it finished. A new filter or spec restarts it.
+        asked = (self._filter, id(spec))
+        if asked != self._drift_asked or not self._runner.is_busy("endpoint-drift"):
+            self._drift_asked = asked
+            self._runner.submit(
+                "endpoint-drift",
+                lambda conn: load_spec_drift(conn, selection, spec),
+                self.source.set_drift,
+            )
 
     def _show_spec_column(self, shown: bool) -> None:
         """The spare width goes to the Spec column when there is one: its sentences are longer

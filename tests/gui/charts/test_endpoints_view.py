@@ -148,3 +148,34 @@ def test_with_a_spec_the_spec_column_says_where_traffic_leaves_it(
     assert cells["/health"].data(Qt.ItemDataRole.ForegroundRole) is None
     view.sortByColumn(9, Qt.SortOrder.DescendingOrder)  # the most drift first
     assert view.proxy.index(0, 1).data() == "/users/{userId}"
+
+
+def test_the_figures_never_wait_for_the_spec_check_and_live_refreshes_let_it_finish(
+    qtbot: QtBot, db: sqlite3.Connection, db_path: Path, traffic: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import threading
+
+    from inspector.gui.charts import endpoints
+
+    gate, calls = threading.Event(), []
+    real = endpoints.load_spec_drift
+
+    def slow_drift(*args: object) -> object:
+        calls.append(1)
+        assert gate.wait(10)  # a million exchanges take seconds: here, until the test says
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(endpoints, "load_spec_drift", slow_drift)
+    view = EndpointsView()
+    qtbot.addWidget(view)
+    view.spec = DOCUMENTED
+    view.set_runner(QueryRunner(db_path))
+    qtbot.waitUntil(lambda: view.source.rowCount() == 3, timeout=5000)  # drift still running
+    assert view.source.drift is None
+    view.refresh()  # a live refresh while the check runs: it must not cancel it
+    view.refresh()
+    gate.set()
+    qtbot.waitUntil(lambda: view.source.drift is not None, timeout=5000)
+    assert len(calls) == 1
+    assert view.proxy.index(0, 9).data() != ""
