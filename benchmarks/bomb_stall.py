@@ -21,16 +21,16 @@ from pathlib import Path
 from figures import figure
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests" / "capture"), str(ROOT / "tests" / "reliability")]
+sys.path.insert(0, str(ROOT))  # the test suite's servers and capture helpers
 
-from capture_servers import plain_upstream  # noqa: E402
-from capture_support import (  # noqa: E402
+from tests.capture.capture_servers import plain_upstream  # noqa: E402
+from tests.capture.capture_support import (  # noqa: E402
     _MITMDUMP_LISTENING,
     ProxyProcess,
     start_capture,
     start_process,
 )
-from hostile_servers import hostile_upstream  # noqa: E402
+from tests.reliability.hostile_servers import hostile_upstream  # noqa: E402
 
 ATTACKS = {"gzip 10 MB -> 10 GiB, streamed": "giant-bomb",
            "zstd 1 MB -> 32 GiB, buffered": "zstd-bomb"}  # fmt: skip

@@ -5,8 +5,7 @@ without searching.
 Modules written before this rule are listed in UNMIRRORED: their tests live under other names
 (`tests/capture/test_capture_traffic.py` covers several capture modules). The list may only
 shrink: a new module without its test file fails here, and so does a listed module that has
-gained one (take it off the list). Test files cannot all take their module's bare name yet:
-tests/ is not a package, so two `test_bodies.py` in different folders would collide.
+gained one (take it off the list).
 """
 
 from __future__ import annotations
@@ -62,13 +61,12 @@ def test_the_list_of_exceptions_only_shrinks() -> None:
     assert not gone, f"take these off UNMIRRORED, the modules are gone: {gone}"
 
 
-def test_test_file_names_are_unique() -> None:
-    # tests/ is no package: pytest imports test files by their bare name, so two
-    # `test_security.py` in different folders cannot both be collected.
-    seen: dict[str, Path] = {}
-    clashes = []
-    for path in sorted((ROOT / "tests").rglob("test_*.py")):
-        if path.name in seen:
-            clashes.append(f"{seen[path.name].relative_to(ROOT)} and {path.relative_to(ROOT)}")
-        seen[path.name] = path
-    assert not clashes, "rename one of: " + "; ".join(clashes)
+def test_every_test_folder_is_a_package() -> None:
+    # Test modules are imported by their dotted path (`tests.store.test_schema`), which is what
+    # lets tests/store/test_schema.py and tests/config/test_schema.py both exist and the shared
+    # helpers be imported as `tests.capture.capture_support`. A folder without __init__.py would
+    # be imported by bare file name again, and its first clash would stop collection.
+    folders = {path.parent for path in (ROOT / "tests").rglob("*.py")}
+    missing = sorted(str(folder.relative_to(ROOT)) for folder in folders
+                     if not (folder / "__init__.py").exists())  # fmt: skip
+    assert not missing, "add __init__.py to: " + ", ".join(missing)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream, plain_upstream, tls_upstream
-from capture_support import MAX_BODY_BYTES, ProxyProcess, start_capture
+
+from tests.capture.capture_servers import Upstream, plain_upstream, tls_upstream
+from tests.capture.capture_support import MAX_BODY_BYTES, ProxyProcess, start_capture
 
 
 @pytest.fixture(scope="session")

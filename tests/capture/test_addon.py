@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from capture_support import exchanges_under
 from mitmproxy import exceptions, http
 from mitmproxy.test import taddons, tflow, tutils
 
 from inspector.capture.addon import Recorder
 from inspector.capture.bodies import BodyRecorder
 from inspector.testing import wait_until
+from tests.capture.capture_support import exchanges_under
 
 pytestmark = pytest.mark.capture
 

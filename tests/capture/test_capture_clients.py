@@ -10,18 +10,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import (
+
+from inspector.capture.clients import source_of_credentials
+from inspector.intercept.probe import probe_capture
+from inspector.intercept.tags import proxy_url
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import (
     ProxyProcess,
     start_capture,
     start_mitmdump,
     wait_for_exchanges,
     wait_until,
 )
-
-from inspector.capture.clients import source_of_credentials
-from inspector.intercept.probe import probe_capture
-from inspector.intercept.tags import proxy_url
 
 pytestmark = pytest.mark.capture
 

@@ -12,18 +12,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import (
-    exchanges_under,
-    start_capture,
-    start_mitmdump,
-    wait_for_exchanges,
-)
 from click.testing import CliRunner
 
 from inspector.cli import main
 from inspector.cli.capture import parse_listen
 from inspector.store import open_db
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import (
+    exchanges_under,
+    start_capture,
+    start_mitmdump,
+    wait_for_exchanges,
+)
 
 pytestmark = pytest.mark.capture
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import exchanges_under, start_capture, wait_for_exchanges
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import exchanges_under, start_capture, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

@@ -11,13 +11,13 @@ import httpx
 import pytest
 import wsproto
 import wsproto.events
-from capture_servers import BINARY, ENCODERS, PAYLOAD, Upstream
-from capture_support import MAX_BODY_BYTES, ProxyProcess, wait_for_exchanges
 
 from inspector.model import Exchange
 from inspector.store import iter_exchanges, open_db
 from inspector.store.filters import SqlFilter
 from inspector.testing import wait_until
+from tests.capture.capture_servers import BINARY, ENCODERS, PAYLOAD, Upstream
+from tests.capture.capture_support import MAX_BODY_BYTES, ProxyProcess, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

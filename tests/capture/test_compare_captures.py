@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from capture_support import start_capture
 from openapi_spec_validator import validate
+
+from tests.capture.capture_support import start_capture
 
 pytestmark = pytest.mark.capture
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import start_capture, wait_for_exchanges
 
 from inspector.model import Consumer
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import start_capture, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

@@ -18,10 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
-from capture_support import ProxyProcess, start_capture, wait_for_exchanges
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
+
+from tests.capture.capture_support import ProxyProcess, start_capture, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import exchanges_under, start_capture
 
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import exchanges_under, start_capture
 
 pytestmark = pytest.mark.capture
 

@@ -14,11 +14,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from capture_servers import Upstream
-from capture_support import REPO, ProxyProcess, exchanges_under, start_capture
 
 from inspector.model import Exchange
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import REPO, ProxyProcess, exchanges_under, start_capture
 
 pytestmark = pytest.mark.capture
 _SUMMARY = re.compile(

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import serve_h2
-from capture_support import exchanges_under, start_capture
 
 from inspector.testing.certificates import write_localhost_certificate
 from inspector.testing.secret_corpus import Placement, forms_of, placements
+from tests.capture.capture_servers import serve_h2
+from tests.capture.capture_support import exchanges_under, start_capture
 
 pytestmark = pytest.mark.capture
 

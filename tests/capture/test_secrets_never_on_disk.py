@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_support import start_capture
 
 from inspector.config import fingerprint
 from inspector.demo.credentials import basic_auth, make_jwt
 from inspector.store import iter_exchanges, open_db
 from inspector.store.filters import SqlFilter
+from tests.capture.capture_support import start_capture
 
 pytestmark = pytest.mark.capture
 

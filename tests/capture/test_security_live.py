@@ -19,10 +19,10 @@ from typing import ClassVar
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import REPO, ProxyProcess, start_process, wait_for_exchanges
 
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import REPO, ProxyProcess, start_process, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

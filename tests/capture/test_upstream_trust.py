@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream, tls_upstream
-from capture_support import ProxyProcess, start_process, wait_for_exchanges
 
 from inspector.testing.certificates import ca_signed_localhost_certificate
+from tests.capture.capture_servers import Upstream, tls_upstream
+from tests.capture.capture_support import ProxyProcess, start_process, wait_for_exchanges
 
 pytestmark = pytest.mark.capture
 

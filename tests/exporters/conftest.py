@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from service_support import ScriptedServer, running
 
 from inspector.exporters.transport import HttpxTransport
+from tests.exporters.service_support import ScriptedServer, running
 
 
 @pytest.fixture

@@ -13,14 +13,6 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from service_support import (
-    FakeClock,
-    Received,
-    ScriptedServer,
-    attributes_as_map,
-    golden,
-    structure_diff,
-)
 
 from inspector.errors import InspectorError
 from inspector.exporters.apitally import ApitallyExporter, ApitallyOptions
@@ -29,6 +21,14 @@ from inspector.exporters.transport import HttpxTransport
 from inspector.model import Body, Consumer, Exchange
 from inspector.store import write_batch
 from inspector.testing import make_exchange
+from tests.exporters.service_support import (
+    FakeClock,
+    Received,
+    ScriptedServer,
+    attributes_as_map,
+    golden,
+    structure_diff,
+)
 
 TOKEN = "apt_GoldenTestToken000000000"
 OWL = Consumer(id="owl-key-1234", label="Owl Labs", group="Birds")

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
-from service_support import FakeClock, Received, ScriptedServer
 
 from inspector.exporters.cursors import list_cursors, load_cursor
 from inspector.exporters.delivery import Deliverer, RetryPolicy, deliver, retry_after_s
@@ -19,6 +18,7 @@ from inspector.exporters.transport import HttpxTransport
 from inspector.store import write_batch
 from inspector.store.filters import compile_filter
 from inspector.testing import make_exchange
+from tests.exporters.service_support import FakeClock, Received, ScriptedServer
 
 API_KEY = "rdme_secretKEY0123456789"
 

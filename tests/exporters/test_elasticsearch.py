@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from service_support import FakeClock, Received, Reply, ScriptedServer, running
 
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import Deliverer, DeliveryReport, deliver
@@ -17,6 +16,7 @@ from inspector.exporters.elasticsearch import ElasticsearchExporter, Elasticsear
 from inspector.exporters.transport import HttpxTransport
 from inspector.store import write_batch
 from inspector.testing import make_exchange
+from tests.exporters.service_support import FakeClock, Received, Reply, ScriptedServer, running
 
 
 class FakeCluster:

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from service_support import ScriptedServer
 
 from inspector.errors import InspectorError
 from inspector.exporters.cursors import load_cursor
@@ -18,6 +17,7 @@ from inspector.exporters.otlp_exporter import OtlpExporter, OtlpOptions
 from inspector.store import write_batch
 from inspector.store.filters import SqlFilter
 from inspector.testing import make_exchange, wait_until
+from tests.exporters.service_support import ScriptedServer
 
 
 def test_a_selection_is_sent_without_moving_the_cursor(

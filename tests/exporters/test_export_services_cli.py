@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from service_support import ScriptedServer
 
 from inspector.cli import main
 from inspector.model import Consumer
 from inspector.store import write_batch
 from inspector.testing import make_exchange
+from tests.exporters.service_support import ScriptedServer
 
 KEY = "rdme_cliTESTkey0123456789"
 

@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from service_support import ScriptedServer
 
 from inspector.config import parse_config
 from inspector.errors import InspectorError
@@ -17,6 +16,7 @@ from inspector.exporters.forwarding import LiveForwarder, start_forwarders, stop
 from inspector.exporters.readme import exchange_uuid
 from inspector.store import open_db, write_batch
 from inspector.testing import make_exchange, wait_until
+from tests.exporters.service_support import ScriptedServer
 
 KEY = "rdme_forwardingTESTkey000000"
 

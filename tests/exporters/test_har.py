@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from har_spec import HarSpecError, assert_valid_har
 
 from inspector.exporters.har import HarWriter, har_entry, write_har
 from inspector.model import Body, Consumer, Exchange
 from inspector.testing import make_exchange
+from tests.exporters.har_spec import HarSpecError, assert_valid_har
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
 

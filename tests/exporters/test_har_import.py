@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_har import varied_exchanges
 
 from inspector.exporters.har import write_har
 from inspector.exporters.har_import import HarImportError, parse_har, read_har
 from inspector.model import Body, Exchange
 from inspector.store import iter_exchanges, write_batch
 from inspector.testing import make_exchange
+from tests.exporters.test_har import varied_exchanges
 
 
 def assert_same_exchange(imported: Exchange, original: Exchange) -> None:

@@ -13,7 +13,6 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from service_support import FakeClock, ScriptedServer
 
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import Deliverer, DeliveryReport, deliver
@@ -30,6 +29,7 @@ from inspector.exporters.transport import HttpxTransport
 from inspector.model import Body
 from inspector.store import write_batch
 from inspector.testing import make_exchange
+from tests.exporters.service_support import FakeClock, ScriptedServer
 
 
 def _attributes(span: Any) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from service_support import FakeClock, ScriptedServer, golden, structure_diff
 
 from inspector.config.fingerprint import fingerprint
 from inspector.consumer_names import display_name
@@ -21,6 +20,7 @@ from inspector.exporters.transport import HttpxTransport
 from inspector.model import Body, Consumer, Exchange
 from inspector.store import write_batch
 from inspector.testing import make_exchange
+from tests.exporters.service_support import FakeClock, ScriptedServer, golden, structure_diff
 
 API_KEY = "rdme_goldenTESTkey0000000000000000"
 OWL = Consumer(id="owl-key-1234", label="Owl Labs", email="owl@example.test")

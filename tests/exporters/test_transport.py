@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-from service_support import ScriptedServer
 
 from inspector.exporters.transport import (
     USER_AGENT,
@@ -14,6 +13,7 @@ from inspector.exporters.transport import (
     TransportError,
     redact_url,
 )
+from tests.exporters.service_support import ScriptedServer
 
 
 def test_sends_headers_and_body_and_reads_the_answer(

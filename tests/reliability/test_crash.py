@@ -6,13 +6,13 @@ import signal
 from pathlib import Path
 
 import pytest
-from capture_servers import Upstream
-from capture_support import start_capture
-from load_support import Load
-from test_load import stored_ids
 
 from inspector.store import open_db
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import start_capture
+from tests.reliability.load_support import Load
+from tests.reliability.test_load import stored_ids
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
 

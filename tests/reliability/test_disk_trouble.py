@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import REPO, ProxyProcess, exchanges_under, start_capture
 
 from inspector.store import open_db
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import REPO, ProxyProcess, exchanges_under, start_capture
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(60)]
 

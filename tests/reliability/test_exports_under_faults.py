@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from capture_servers import Upstream
-from capture_support import start_capture
-from load_support import Load
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from inspector.config import parse_config
@@ -26,9 +22,10 @@ from inspector.exporters.otlp import span_id
 from inspector.exporters.readme import exchange_uuid
 from inspector.store import open_db
 from inspector.testing import wait_until
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exporters"))
-from service_support import Received, Reply, ScriptedServer
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import start_capture
+from tests.exporters.service_support import Received, Reply, ScriptedServer
+from tests.reliability.load_support import Load
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from capture_support import ProxyProcess, start_capture, wait_for_exchanges
-from hostile_servers import (
+
+from inspector.model import Exchange
+from tests.capture.capture_support import ProxyProcess, start_capture, wait_for_exchanges
+from tests.reliability.hostile_servers import (
     BOMB_DECODED_BYTES,
     HUGE_HEADER_BYTES,
     INVALID_UTF8,
@@ -23,8 +25,6 @@ from hostile_servers import (
     gzip_bomb,
     hostile_upstream,
 )
-
-from inspector.model import Exchange
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(60)]
 

@@ -6,12 +6,12 @@ import collections
 from pathlib import Path
 
 import pytest
-from capture_servers import Upstream
-from capture_support import start_capture
-from load_support import Load
 
 from inspector.store import open_db
 from inspector.testing import wait_until
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import start_capture
+from tests.reliability.load_support import Load
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(300)]
 

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from capture_servers import Upstream
-from capture_support import ProxyProcess, start_capture, wait_for_exchanges
-from hostile_servers import (
+
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import ProxyProcess, start_capture, wait_for_exchanges
+from tests.reliability.hostile_servers import (
     GIANT_BOMB_MEMBERS,
     HEADER_BOMB_BYTES,
     SMALL_BOMB_MEMBERS,

@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-from capture_servers import Upstream
-from capture_support import REPO, start_capture
-from load_support import Load
 
 from inspector.store import open_db
 from inspector.store.filters import compile_filter
 from inspector.store.queries import count_requests, list_requests
 from inspector.store.selection import Selection
+from tests.capture.capture_servers import Upstream
+from tests.capture.capture_support import REPO, start_capture
+from tests.reliability.load_support import Load
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
 

@@ -267,7 +267,7 @@ def test_rows_written_by_an_older_version_are_noticed_and_rebuilt(db_path: Path)
 _WRITER = """
 import sys
 sys.path.insert(0, sys.argv[2])
-from test_rollups import traffic
+from tests.store.test_rollups import traffic
 from inspector.store import open_db, write_batch
 conn = open_db(sys.argv[1])
 for round_ in range(10_000):
@@ -278,7 +278,7 @@ for round_ in range(10_000):
 def test_kill_9_mid_write_leaves_rollups_matching_the_rows(db_path: Path) -> None:
     open_db(db_path).close()
     writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(db_path),
-                               str(Path(__file__).parent)])  # fmt: skip
+                               str(Path(__file__).parents[2])])  # fmt: skip
     reader = open_db(db_path, readonly=True)
     deadline = time.monotonic() + 60
     try:
