@@ -277,6 +277,28 @@ def test_several_requests_can_be_selected_for_export(qtbot: QtBot, window: MainW
     assert set(rows.values()) == {"/orders/7", "/users/2"}
 
 
+def test_a_selection_survives_a_reload_while_its_rows_are_still_shown(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    view, model = window.requests_view, window.request_model
+    view.selectRow(0)  # /orders/7, the newest
+    qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)  # and /users/2
+    chosen, current = selected_ids(view), view.current_id()
+    assert len(chosen) == 2 and current is not None
+
+    view.sortByColumn(table.PATH, Qt.SortOrder.AscendingOrder)  # reloads: the rows move
+    qtbot.waitUntil(lambda: [model.row_at(i).path for i in range(3)]  # type: ignore[union-attr]
+                    == ["/orders/7", "/users/1", "/users/2"])  # fmt: skip
+    assert selected_ids(view) == chosen  # rows 0 and 2 now, not the rows 0 and 1 of before
+    assert view.current_id() == current
+
+    # A filter that leaves one of them out keeps the other picked, and nothing else.
+    window.filter_bar.set_text("path:/users/*")
+    qtbot.waitUntil(lambda: model.rowCount() == 2)
+    (users_2,) = [i for i in chosen if model.row_of_id(i) is not None]
+    assert selected_ids(view) == (users_2,)
+
+
 def test_the_export_dialog_count_follows_a_live_capture(
     qtbot: QtBot, window: MainWindow, add_exchanges: Callable[..., list[int]]
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -307,10 +307,12 @@ class RequestTableModel(QAbstractTableModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of_id(self, exchange_id: int) -> int | None:
-        for number, row in enumerate(self._rows):
-            if row.id == exchange_id:
-                return number
-        return None
+        return self.rows_of_ids([exchange_id]).get(exchange_id)
+
+    def rows_of_ids(self, exchange_ids: Iterable[int]) -> dict[int, int]:
+        """Exchange id -> row number, for those of `exchange_ids` that are loaded."""
+        wanted = set(exchange_ids)
+        return {row.id: number for number, row in enumerate(self._rows) if row.id in wanted}
 
     def set_filter(self, flt: SqlFilter) -> None:
         self._filter = flt

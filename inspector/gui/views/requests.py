@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QWidget
 
@@ -78,6 +79,12 @@ class RequestsView(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
+        # A reload (a new sort, a renamed consumer, the first page arriving twice) resets the
+        # model; the rows the user picked stay picked when they are still loaded.
+        self._kept_ids: list[int] = []
+        self._kept_current: int | None = None
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.modelReset.connect(self._restore_selection)
         model.modelReset.connect(lambda: self.exchange_selected.emit(self.current_id()))
         self.empty_state = QLabel(self.viewport())
         self.empty_state.setObjectName("emptyState")
@@ -136,10 +143,35 @@ class RequestsView(QTableView):
         row = self.request_model().row_at(self.currentIndex().row())
         return row.id if row is not None else None
 
+    def _remember_selection(self) -> None:
+        model = self.request_model()
+        rows = (model.row_at(index.row()) for index in self.selectionModel().selectedRows())
+        self._kept_ids = [row.id for row in rows if row is not None]
+        self._kept_current = self.current_id()
+
+    def _restore_selection(self) -> None:
+        model, selection_model = self.request_model(), self.selectionModel()
+        found = model.rows_of_ids(self._kept_ids)
+        selection = QItemSelection()
+        for first, last in _runs(sorted(found.values())):
+            selection.select(model.index(first, 0), model.index(last, model.columnCount() - 1))
+        selection_model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        current = found.get(self._kept_current) if self._kept_current is not None else None
+        if current is not None:
+            flag = QItemSelectionModel.SelectionFlag.NoUpdate
+            selection_model.setCurrentIndex(model.index(current, 0), flag)
+        self._kept_ids, self._kept_current = [], None
+
     def select_row(self, row: int) -> None:
+        """Make `row` the one selected row and the current one. Not QTableView.selectRow, which
+        reads the keyboard: with Shift held (or left held by a synthetic key event) it extends
+        the selection instead."""
         if 0 <= row < self.request_model().rowCount():
-            self.selectRow(row)
-            self.scrollTo(self.model().index(row, 0))
+            index = self.model().index(row, 0)
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                     | QItemSelectionModel.SelectionFlag.Rows)  # fmt: skip
+            self.selectionModel().setCurrentIndex(index, flags)
+            self.scrollTo(index)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -183,3 +215,17 @@ class RequestsView(QTableView):
         menu.addAction(f"Hide this endpoint ({row.endpoint})",
                        lambda: self.quick_filter.emit(f"-{endpoint}"))  # fmt: skip
         return menu
+
+
+def _runs(rows: list[int]) -> Iterator[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs: one selection range per run, not per row."""
+    start = previous = None
+    for row in rows:
+        if previous is not None and row == previous + 1:
+            previous = row
+            continue
+        if start is not None and previous is not None:
+            yield start, previous
+        start = previous = row
+    if start is not None and previous is not None:
+        yield start, previous
