@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -17,22 +16,9 @@ import click
 from inspector.cli.app import db_option
 from inspector.cli.db_errors import reading
 from inspector.cli.export import export_group
+from inspector.exporters.file_formats import FILE_FORMATS, FileFormat, selected_rows, written_line
 from inspector.exporters.files import ExportFileError, replacing_file
 from inspector.model import Exchange
-
-
-def _selected(
-    conn: sqlite3.Connection, filter_text: str
-) -> tuple[int, Iterator[tuple[int, Exchange]]]:
-    from inspector.store import iter_exchanges
-    from inspector.store.filters import compile_filter
-    from inspector.store.queries import count_requests
-    from inspector.store.selection import Selection
-
-    sql_filter = compile_filter(filter_text)
-    total = count_requests(conn, Selection(sql_filter))
-    rows = iter_exchanges(conn, sql_filter, batch_size=1000)
-    return total, rows
 
 
 def _with_progress(
@@ -68,14 +54,9 @@ def _output(target: str) -> Iterator[TextIO]:
         yield handle
 
 
-def _run(
-    db_path: Path,
-    filter_text: str,
-    output: str,
-    kind: str,
-    write: Callable[[TextIO, Iterator[tuple[int, Exchange]]], int],
-) -> None:
+def _run(db_path: Path, filter_text: str, output: str, file_format: FileFormat) -> None:
     from inspector.store import open_db
+    from inspector.store.filters import compile_filter
 
     conn = open_db(db_path, readonly=True)
     try:
@@ -83,8 +64,9 @@ def _run(
         try:
             # A damaged database fails the export before the file is renamed into place.
             with reading(db_path), _output(output) as out:
-                total, rows = _selected(conn, filter_text)
-                written = write(out, _with_progress(rows, total, f"Writing {kind}"))
+                total, rows = selected_rows(conn, compile_filter(filter_text))
+                label = f"Writing {file_format.label}"
+                written = file_format.write(out, _with_progress(rows, total, label))
         except BrokenPipeError:
             # `inspector export ndjson -o - | head` is fine: the reader had enough. Point stdout at
             # /dev/null so the interpreter's final flush does not complain either.
@@ -97,8 +79,7 @@ def _run(
         conn.close()
     where = "standard output" if output == "-" else output
     rate = f" ({written / elapsed:,.0f}/s)" if elapsed > 0 and written else ""
-    plural = "exchange" if written == 1 else "exchanges"
-    click.echo(f"Wrote {written:,} {plural} to {where} as {kind}{rate}.", err=True)
+    click.echo(f"{written_line(written, where, file_format)}{rate}.", err=True)
 
 
 _filter_option = click.option(
@@ -118,31 +99,14 @@ _output_option = click.option(
 )
 
 
-@export_group.command("har")
-@db_option
-@_filter_option
-@_output_option
-def export_har(db_path: Path, filter_text: str, output: str) -> None:
-    """Write a HAR 1.2 file (opens in browser devtools and other HTTP inspectors).
+def _command(file_format: FileFormat) -> click.Command:
+    def command(db_path: Path, filter_text: str, output: str) -> None:
+        _run(db_path, filter_text, output, file_format)
 
-    Binary bodies are base64, timestamps carry their UTC offset, and `_` fields keep consumer,
-    endpoint, error and id, so `inspector import` restores the same exchanges.
-    """
-    from inspector.exporters.har import write_har
-
-    def write(out: TextIO, rows: Iterator[tuple[int, Exchange]]) -> int:
-        return write_har(out, (exchange for _, exchange in rows))
-
-    _run(db_path, filter_text, output, "HAR", write)
+    for decorator in (_output_option, _filter_option, db_option):
+        command = decorator(command)
+    return click.command(file_format.name, help=file_format.help)(command)
 
 
-@export_group.command("ndjson")
-@db_option
-@_filter_option
-@_output_option
-def export_ndjson(db_path: Path, filter_text: str, output: str) -> None:
-    """Write one JSON object per line and exchange: the fields of `inspector requests --json`
-    plus uid, headers and bodies (text, or base64 with "encoding": "base64")."""
-    from inspector.exporters.ndjson import write_ndjson
-
-    _run(db_path, filter_text, output, "NDJSON", write_ndjson)
+for _file_format in FILE_FORMATS.values():
+    export_group.add_command(_command(_file_format))

@@ -1,7 +1,9 @@
-"""Every service destination, by name. Each destination is one module that declares its options,
-its payload and its delivery policy (its DESTINATION); this only lists them, and imports a
-module when its destination is first asked for, so a command that exports nowhere (or to one
-place) loads no other exporter."""
+"""Every export destination, by name. A service destination is one module that declares its
+options, its payload and its delivery policy (its DESTINATION); this only lists them, and
+imports a module when its destination is first asked for, so a command that exports nowhere
+(or to one place) loads no other exporter. File destinations (FILE_FORMATS) take no options and
+keep no cursor; they are listed in file_formats and named here so both kinds are found in one
+place."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inspector.errors import InspectorError
+from inspector.exporters.file_formats import FILE_FORMATS
 from inspector.exporters.options import (
     Destination,
     OptionError,
@@ -17,6 +20,8 @@ from inspector.exporters.options import (
     coerce,
     resolve_options,
 )
+
+__all__ = ["DESTINATIONS", "FILE_FORMATS", "build_exporter", "check_export_table"]
 
 if TYPE_CHECKING:
     from inspector.exporters.service import ServiceExporter

@@ -10,12 +10,11 @@ from PySide6.QtCore import QThread, Signal
 
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import DeliveryReport
+from inspector.exporters.file_formats import FILE_FORMATS, selected_rows, written_line
 from inspector.exporters.files import replacing_file
 from inspector.exporters.service import DeliveryError, ServiceExporter
 from inspector.model import Exchange
 from inspector.store.filters import SqlFilter
-
-FILE_DESTINATIONS = {"har": "HAR 1.2 file", "ndjson": "NDJSON file"}
 
 
 class ExportWorker(QThread):
@@ -104,19 +103,18 @@ class _Cancelled(Exception):
 def file_job(
     db_path: Path, kind: str, output: Path, selection: SqlFilter
 ) -> Callable[[ExportWorker], tuple[str, bool]]:
+    file_format = FILE_FORMATS[kind]
+
     def job(worker: ExportWorker) -> tuple[str, bool]:
-        from inspector.exporters.har import write_har
-        from inspector.exporters.ndjson import write_ndjson
-        from inspector.store import iter_exchanges, open_db
-        from inspector.store.queries import count_requests
-        from inspector.store.selection import Selection
+        from inspector.store import open_db
 
         conn = open_db(db_path, readonly=True)
         try:
-            worker.total_known.emit(count_requests(conn, Selection(selection)))
+            total, selected = selected_rows(conn, selection)
+            worker.total_known.emit(total)
 
             def rows() -> Iterator[tuple[int, Exchange]]:
-                for done, row in enumerate(iter_exchanges(conn, selection), 1):
+                for done, row in enumerate(selected, 1):
                     if worker.stop_event.is_set():
                         raise _Cancelled
                     yield row
@@ -125,10 +123,7 @@ def file_job(
 
             try:
                 with replacing_file(output) as out:
-                    if kind == "har":
-                        written = write_har(out, (exchange for _, exchange in rows()))
-                    else:
-                        written = write_ndjson(out, rows())
+                    written = file_format.write(out, rows())
             except _Cancelled:
                 return f"Cancelled: {output.name} was not written.", False
             except OSError as exc:
@@ -136,8 +131,7 @@ def file_job(
         finally:
             conn.close()
         worker.progressed.emit(written % 200)
-        plural = "exchange" if written == 1 else "exchanges"
-        return f"Wrote {written:,} {plural} to {output} as {FILE_DESTINATIONS[kind]}.", True
+        return f"{written_line(written, str(output), file_format)}.", True
 
     return job
 

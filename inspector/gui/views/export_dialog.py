@@ -32,11 +32,10 @@ from PySide6.QtWidgets import (
 
 from inspector.errors import InspectorError
 from inspector.exporters.options import Destination, OptionError, OptionSpec
-from inspector.exporters.registry import DESTINATIONS, build_exporter
+from inspector.exporters.registry import DESTINATIONS, FILE_FORMATS, build_exporter
 from inspector.exporters.service import CredentialRejected, DeliveryError
 from inspector.gui import theme
 from inspector.gui.export_jobs import (
-    FILE_DESTINATIONS,
     ExportWorker,
     RunningExport,
     file_job,
@@ -227,8 +226,8 @@ class ExportDialog(QDialog):
             kind = str(table.get("type", name))
             if name not in DESTINATIONS and kind in DESTINATIONS:
                 self._add_service(name, f"{name} ({DESTINATIONS[kind].title})", table, environ)
-        for name, title in FILE_DESTINATIONS.items():
-            self.destination.addItem(title, name)
+        for name, file_format in FILE_FORMATS.items():
+            self.destination.addItem(file_format.title, name)
         self.summary = QLabel(self)
         self.summary.setObjectName("muted")
         top = QFormLayout()
@@ -322,7 +321,7 @@ class ExportDialog(QDialog):
         return str(self.destination.currentData())
 
     def is_file(self) -> bool:
-        return self.destination_name in FILE_DESTINATIONS
+        return self.destination_name in FILE_FORMATS
 
     def scope_name(self) -> str:
         if self.scope_selection.isChecked():
@@ -346,7 +345,7 @@ class ExportDialog(QDialog):
             self.forms.setCurrentWidget(self.option_forms[name])
             self.summary.setText(self.option_forms[name].destination.summary)
         else:
-            self.summary.setText(f"Write the exchanges to a {FILE_DESTINATIONS[name]}.")
+            self.summary.setText(f"Write the exchanges to a {FILE_FORMATS[name].title}.")
         self.scope_new.setEnabled(not file)
         if file and self.scope_new.isChecked():
             self.scope_filter.setChecked(True)
