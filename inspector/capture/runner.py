@@ -33,7 +33,9 @@ from inspector.proxy_modes import (
     DEFAULT_LISTEN_HOST,
     DEFAULT_LISTEN_PORT,
     DEFAULT_MODE,
+    ProxySettings,
     listening_line,
+    parse_listen,
 )
 
 
@@ -47,23 +49,6 @@ class CaptureStartError(InspectorError):
     """The proxy could not start, e.g. its port is taken."""
 
     exit_code = 1
-
-
-@dataclass(frozen=True)
-class ProxySettings:
-    """What `inspector capture` was asked to do; None means "mitmproxy's or our default"."""
-
-    db_path: Path
-    config_path: Path | None = None
-    listen_host: str | None = None
-    listen_port: int | None = None
-    mode: str | None = None
-    # Raw `--set KEY=VALUE` strings, passed through to mitmproxy's options.
-    mitmproxy_options: tuple[str, ...] = ()
-    allow_remote: bool = False
-    # Stop (committing everything) when the process that started us goes away: the app runs
-    # the proxy as a child, and a killed app must not leave an orphan proxy holding its port.
-    exit_with_parent: bool = False
 
 
 @dataclass
@@ -238,10 +223,11 @@ async def _run(
             if settings.mitmproxy_options:
                 opts.set(*settings.mitmproxy_options)
             explicit: dict[str, object] = {}
-            if settings.listen_host is not None:
-                explicit["listen_host"] = settings.listen_host
-            if settings.listen_port is not None:
-                explicit["listen_port"] = settings.listen_port
+            if settings.listen is not None:
+                host, port = parse_listen(settings.listen)
+                if host:  # a bare port keeps the host --set or the default gives
+                    explicit["listen_host"] = host
+                explicit["listen_port"] = port
             if settings.mode is not None:
                 explicit["mode"] = [settings.mode]
             if explicit:

@@ -8,27 +8,11 @@ import click
 
 from inspector.cli.app import db_option, main
 from inspector.errors import InspectorError
-from inspector.proxy_modes import mode_problem
+from inspector.proxy_modes import ProxySettings, mode_problem, parse_listen
 
 
 class _CaptureDataLost(InspectorError):
     exit_code = 1
-
-
-def parse_listen(value: str) -> tuple[str, int]:
-    """`HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (on the default host) -> (host, port)."""
-    text = value.strip()
-    if text.isdigit():
-        host, port_text = "", text
-    else:
-        host, sep, port_text = text.rpartition(":")
-        if not sep or not port_text.isdigit():
-            raise ValueError(f"{value!r} is not HOST:PORT (for example 127.0.0.1:8080)")
-        host = host.strip("[]")
-    port = int(port_text)
-    if not 0 <= port <= 65535:
-        raise ValueError(f"port {port} in {value!r} is outside 0-65535")
-    return host, port
 
 
 def _listen_callback(
@@ -40,6 +24,12 @@ def _listen_callback(
         return parse_listen(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def checked_listen(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--listen` checked, and kept as written: the proxy settings carry it as text."""
+    _listen_callback(ctx, param, value)
+    return value
 
 
 def mode_callback(value: str | None) -> str | None:
@@ -78,7 +68,7 @@ def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
     "--listen",
     "listen",
     metavar="HOST:PORT",
-    callback=_listen_callback,
+    callback=checked_listen,
     help="Address the proxy listens on [default: 127.0.0.1:8080]. Port 0 picks a free port; "
     "the line printed at start names the real one.",
 )
@@ -112,7 +102,7 @@ def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
 )
 @click.option(
     "--forward",
-    "forward_names",
+    "forward",
     metavar="NAME",
     multiple=True,
     help="Forward exchanges live to a destination (readme, apitally, otlp, elasticsearch, or "
@@ -125,12 +115,12 @@ def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
 )
 def capture_command(
     db_path: Path,
-    listen: tuple[str, int] | None,
+    listen: str | None,
     mode: str | None,
     config_path: Path | None,
     mitmproxy_options: tuple[str, ...],
     allow_remote: bool,
-    forward_names: tuple[str, ...],
+    forward: tuple[str, ...],
     exit_with_parent: bool,
 ) -> None:
     """Run the capture proxy without the window, recording into the database.
@@ -138,26 +128,25 @@ def capture_command(
     Prints one line, `Listening on HOST:PORT (MODE) -> DATABASE`, once the proxy accepts
     connections. Stop it with Ctrl-C or SIGTERM: everything captured is committed first.
     """
-    from inspector.capture.runner import ProxySettings, run_capture
+    from inspector.capture.runner import run_capture
     from inspector.config import load_config
     from inspector.exporters.forwarding import start_forwarders, stop_forwarders
     from inspector.paths import default_config_path
 
-    host, port = listen if listen is not None else (None, None)
     settings = ProxySettings(
         db_path=db_path.expanduser(),
-        config_path=config_path,
-        listen_host=host or None,
-        listen_port=port,
+        listen=listen,
         mode=mode,
+        config_path=config_path,
         mitmproxy_options=mitmproxy_options,
+        forward=forward,
         allow_remote=allow_remote,
         exit_with_parent=exit_with_parent,
     )
     forwarders = []
-    if forward_names:
+    if forward:
         config = load_config(config_path or default_config_path())
-        forwarders = start_forwarders(settings.db_path, forward_names, config)
+        forwarders = start_forwarders(settings.db_path, settings.forward, config)
     try:
         outcome = run_capture(settings)
     finally:

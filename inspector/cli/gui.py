@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.app import db_option, main
-from inspector.cli.capture import mode_callback, set_callback
+from inspector.cli.capture import checked_listen, mode_callback, set_callback
 from inspector.errors import InspectorError
 from inspector.paths import default_config_path
 from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
@@ -17,16 +17,6 @@ class NoDisplayError(InspectorError):
     exit_code = 2
 
 
-def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from inspector.cli.capture import parse_listen
-
-    try:
-        parse_listen(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return value
-
-
 @main.command("gui")
 @db_option
 @click.option(
@@ -34,7 +24,7 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
     default=DEFAULT_LISTEN,
     show_default=True,
     metavar="HOST:PORT",
-    callback=_check_listen,
+    callback=checked_listen,
     help="Where the app's proxy listens.",
 )
 @click.option(
@@ -91,9 +81,9 @@ def gui_command(db_path: Path, listen: str, mode: str, config_path: Path | None,
         open_db(db_path).close()
 
     from inspector.gui.app import run
-    from inspector.gui.capture_process import CaptureSettings
+    from inspector.proxy_modes import ProxySettings
 
-    settings = CaptureSettings(db_path=db_path, listen=listen, mode=mode,
-                               config_path=config_path, options=options)  # fmt: skip
+    settings = ProxySettings(db_path=db_path, listen=listen, mode=mode,
+                             config_path=config_path, mitmproxy_options=options)  # fmt: skip
     status = run(settings, with_demo=demo)
     raise SystemExit(status)

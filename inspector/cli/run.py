@@ -17,7 +17,7 @@ import click
 from inspector.cli.app import db_option, main
 from inspector.cli.capture import _listen_callback, set_callback
 from inspector.errors import InspectorError
-from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT
+from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, ProxySettings
 
 DEFAULT_ADDRESS = (DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT)
 # How a shell reports a command it could not run.
@@ -239,10 +239,9 @@ def run_command(
         _say(f"using the capture already running on {_address(host, port)}")
         db_path = info.db_path
     else:
-        child = CaptureChild(
-            db_path, _address(host, port), source=source, config_path=config_path,
-            options=mitmproxy_options,
-        )  # fmt: skip
+        settings = ProxySettings(db_path, _address(host, port), config_path=config_path,
+                                 mitmproxy_options=mitmproxy_options)  # fmt: skip
+        child = CaptureChild(settings, source=source)
         try:
             child.wait_listening()
             host, port = child.host, child.port

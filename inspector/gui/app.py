@@ -13,10 +13,11 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from inspector.gui import theme
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings
+from inspector.gui.capture_process import CaptureProcess
 from inspector.gui.demo_session import DemoSession
 from inspector.gui.main_window import MainWindow
 from inspector.paths import APP_NAME, private_app_settings_file
+from inspector.proxy_modes import ProxySettings
 from inspector.store import open_db
 
 
@@ -74,7 +75,7 @@ def quit_on_signals(app: QApplication) -> QTimer:
     return ticker
 
 
-def run(capture_settings: CaptureSettings, *, with_demo: bool = False) -> int:
+def run(capture_settings: ProxySettings, *, with_demo: bool = False) -> int:
     """Open the window, its proxy started with `capture_settings`, and run until it closes;
     returns the exit status. `with_demo` swaps in a throwaway database, a sample API and traffic."""
     app = make_application()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import enum
 import sys
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE, parse_listening
+from inspector.proxy_modes import DEFAULT_MODE, ProxySettings, parse_listening
 
 STOP_TIMEOUT_MS = 8000
 
@@ -22,41 +20,9 @@ class CaptureState(enum.Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class CaptureSettings:
-    """What `inspector capture` is started with; the GUI's toolbar edits listen and mode."""
-
-    db_path: Path
-    listen: str = DEFAULT_LISTEN
-    mode: str = DEFAULT_MODE
-    config_path: Path | None = None
-    options: tuple[str, ...] = field(default=())  # --set K=V pairs, passed through
-    forward: tuple[str, ...] = ()  # [export.NAME] tables the proxy forwards to live
-
-    def with_changes(self, **changes: object) -> CaptureSettings:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    def arguments(self) -> list[str]:
-        args = ["-m", "inspector", "capture", "--exit-with-parent", "--listen", self.listen]
-        args += ["--db", str(self.db_path)]
-        if self.mode and self.mode != DEFAULT_MODE:
-            args += ["--mode", self.mode]
-        if self.config_path is not None:
-            args += ["--config", str(self.config_path)]
-        for option in self.options:
-            args += ["--set", option]
-        for name in self.forward:
-            args += ["--forward", name]
-        return args
-
-    @property
-    def confdir(self) -> Path:
-        """mitmproxy's configuration directory, where its CA certificate lives."""
-        for option in self.options:
-            key, _, value = option.partition("=")
-            if key.strip() == "confdir" and value:
-                return Path(value).expanduser()
-        return Path("~/.mitmproxy").expanduser()
+def child_arguments(settings: ProxySettings) -> list[str]:
+    """The app's proxy runs as `python -m inspector capture ...`, and stops with the app."""
+    return ["-m", "inspector", *settings.with_changes(exit_with_parent=True).arguments()]
 
 
 def describe_mode(mode: str) -> str:
@@ -78,7 +44,7 @@ class CaptureProcess(QObject):
     state_changed = Signal(object)  # CaptureState
     listening = Signal(str)  # the real HOST:PORT
 
-    def __init__(self, settings: CaptureSettings, parent: QObject | None = None) -> None:
+    def __init__(self, settings: ProxySettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.state = CaptureState.STOPPED
@@ -104,7 +70,7 @@ class CaptureProcess(QObject):
         environment.insert("PYTHONUNBUFFERED", "1")
         process.setProcessEnvironment(environment)
         process.setProgram(sys.executable)
-        process.setArguments(self.settings.arguments())
+        process.setArguments(child_arguments(self.settings))
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
         process.finished.connect(self._finished)
@@ -118,7 +84,7 @@ class CaptureProcess(QObject):
         self._restart_after_stop = False
         self._terminate()
 
-    def restart(self, settings: CaptureSettings | None = None) -> None:
+    def restart(self, settings: ProxySettings | None = None) -> None:
         if settings is not None:
             self.settings = settings
         if self._process is None:
@@ -146,7 +112,7 @@ class CaptureProcess(QObject):
 
     def describe(self) -> str:
         """The state as the status bar says it."""
-        mode = self.settings.mode
+        mode = self.settings.proxy_mode
         if self.state == CaptureState.LISTENING:
             if mode.startswith("reverse:"):
                 return (
@@ -154,7 +120,7 @@ class CaptureProcess(QObject):
                 )
             return f"Listening on {self.address} ({describe_mode(mode)})"
         if self.state == CaptureState.STARTING:
-            return f"Starting proxy on {self.settings.listen}…"
+            return f"Starting proxy on {self.settings.listen_address}…"
         if self.state == CaptureState.STOPPING:
             return "Stopping proxy…"
         if self.state == CaptureState.FAILED:

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings
+from inspector.gui.capture_process import CaptureProcess
+from inspector.proxy_modes import ProxySettings
 
 
 def demo_config_path() -> Path | None:
@@ -36,7 +37,7 @@ class DemoSession:
         self.base_url: str = self.api.start()
         self.generator: Any = None
 
-    def capture_settings(self, base: CaptureSettings) -> CaptureSettings:
+    def capture_settings(self, base: ProxySettings) -> ProxySettings:
         config = demo_config_path() if base.config_path is None else base.config_path
         return base.with_changes(
             db_path=self.workdir / "demo.db",

@@ -25,6 +25,7 @@ from inspector.intercept.capture_child import CaptureChild
 from inspector.intercept.session import InterceptSession
 from inspector.intercept.tags import proxy_url, source_label
 from inspector.intercept.trust import TrustError
+from inspector.proxy_modes import ProxySettings
 
 # Tried in order when $TERMINAL names none: Debian's alternative first, it is the user's choice.
 TERMINALS = ("x-terminal-emulator", "gnome-terminal", "konsole", "xfce4-terminal", "kitty",
@@ -133,7 +134,7 @@ class Interceptor(QObject):
             return "This window browses a database without a proxy."
         if capture.state != CaptureState.LISTENING or not capture.address:
             return "Start the proxy first."
-        if capture.settings.mode.startswith("reverse:"):
+        if capture.settings.proxy_mode.startswith("reverse:"):
             return (
                 "The proxy runs as a reverse proxy: point your client's base URL at "
                 f"http://{capture.address} instead."
@@ -216,10 +217,10 @@ class Interceptor(QObject):
         assert self.capture is not None
         settings = self.capture.settings
         source = source_label([Path(browser).name])
-        capture = CaptureChild(
-            settings.db_path, "127.0.0.1:0", source=source, config_path=settings.config_path,
-            options=settings.options,
-        )  # fmt: skip
+        # Its own proxy on a free port, so the browser's traffic carries its source label.
+        own = ProxySettings(settings.db_path, "127.0.0.1:0", config_path=settings.config_path,
+                            mitmproxy_options=settings.mitmproxy_options)  # fmt: skip
+        capture = CaptureChild(own, source=source)
         profile = session.directory / f"profile-{source}"
         launched = self._launched(source, f"browser ({Path(browser).name})", capture, profile)
         timer = QTimer(self)

@@ -230,8 +230,8 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
         self.capture_bar = CaptureBar(
-            self.capture.settings.listen if self.capture else DEFAULT_LISTEN,
-            self.capture.settings.mode if self.capture else DEFAULT_MODE,
+            self.capture.settings.listen_address if self.capture else DEFAULT_LISTEN,
+            self.capture.settings.proxy_mode if self.capture else DEFAULT_MODE,
             self,
         )
         self.capture_bar.apply_requested.connect(self.apply_capture_settings)

@@ -161,8 +161,8 @@ class Session(QObject):
         capture = self.capture
         if capture is None:
             return DEFAULT_LISTEN, Path("~/.mitmproxy").expanduser(), DEFAULT_MODE
-        address = capture.address or capture.settings.listen
-        return address, capture.settings.confdir, capture.settings.mode
+        address = capture.address or capture.settings.listen_address
+        return address, capture.settings.confdir, capture.settings.proxy_mode
 
     def openapi_spec(self) -> OpenApiSpec | None:
         """The `[capture] openapi` spec of the configuration the proxy uses, if any.

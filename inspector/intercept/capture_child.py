@@ -6,10 +6,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
-from pathlib import Path
 
-from inspector.proxy_modes import parse_listening
+from inspector.proxy_modes import ProxySettings, parse_listening
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -30,23 +28,12 @@ class CaptureChild:
     and `--exit-with-parent` stops it (everything committed) should the launcher die.
     """
 
-    def __init__(
-        self,
-        db_path: Path,
-        listen: str,
-        *,
-        source: str = "",
-        config_path: Path | None = None,
-        options: Sequence[str] = (),
-    ) -> None:
-        argv = [sys.executable, "-m", "inspector", "capture", "--exit-with-parent",
-                "--db", str(db_path), "--listen", listen]  # fmt: skip
-        if config_path is not None:
-            argv += ["--config", str(config_path)]
-        for option in options:
-            argv += ["--set", option]
-        if source:
-            argv += ["--set", f"inspector_source={source}"]
+    def __init__(self, settings: ProxySettings, *, source: str = "") -> None:
+        if source:  # what its exchanges are labelled with, e.g. `curl` or `browser`
+            options = (*settings.mitmproxy_options, f"inspector_source={source}")
+            settings = settings.with_changes(mitmproxy_options=options)
+        settings = settings.with_changes(exit_with_parent=True)
+        argv = [sys.executable, "-m", "inspector", *settings.arguments()]
         self.stderr_lines: list[str] = []
         self.host = ""
         self.port = 0

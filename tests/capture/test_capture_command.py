@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from inspector.cli import main
-from inspector.cli.capture import parse_listen
+from inspector.proxy_modes import parse_listen
 from inspector.store import open_db
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import (

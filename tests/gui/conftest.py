@@ -15,9 +15,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings
+from inspector.gui.capture_process import CaptureProcess
 from inspector.gui.main_window import Intervals, MainWindow
 from inspector.model import Exchange
+from inspector.proxy_modes import ProxySettings
 from inspector.store import write_batch
 
 # Short timers: tests wait for conditions (qtbot.waitUntil), so shorter only means faster.
@@ -44,10 +45,12 @@ def add_exchanges(db: sqlite3.Connection) -> Callable[..., list[int]]:
 
 
 @pytest.fixture
-def capture_settings(tmp_path: Path, db_path: Path) -> CaptureSettings:
+def capture_settings(tmp_path: Path, db_path: Path) -> ProxySettings:
     """A proxy on a free loopback port whose CA lives in the test's own directory."""
-    return CaptureSettings(
-        db_path=db_path, listen="127.0.0.1:0", options=(f"confdir={tmp_path / 'mitmproxy'}",)
+    return ProxySettings(
+        db_path=db_path,
+        listen="127.0.0.1:0",
+        mitmproxy_options=(f"confdir={tmp_path / 'mitmproxy'}",),
     )
 
 

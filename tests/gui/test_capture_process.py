@@ -12,9 +12,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings, CaptureState
+from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.main_window import MainWindow
 from inspector.gui.models import requests as table
+from inspector.proxy_modes import ProxySettings
 
 pytestmark = pytest.mark.gui
 
@@ -36,7 +37,7 @@ group = "Enterprise"
 
 @pytest.fixture
 def capture(
-    qtbot: QtBot, capture_settings: CaptureSettings, tmp_path: Path
+    qtbot: QtBot, capture_settings: ProxySettings, tmp_path: Path
 ) -> Iterator[CaptureProcess]:
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
@@ -254,7 +255,7 @@ def test_the_listen_field_shows_the_port_the_proxy_got(
 
 
 def test_a_port_in_use_points_at_the_listen_field(
-    qtbot: QtBot, make_window: Callable[..., MainWindow], capture_settings: CaptureSettings,
+    qtbot: QtBot, make_window: Callable[..., MainWindow], capture_settings: ProxySettings,
 ) -> None:  # fmt: skip
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -8,9 +8,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings, CaptureState
+from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.demo_session import DemoSession
 from inspector.gui.main_window import Intervals, MainWindow
+from inspector.proxy_modes import ProxySettings
 from inspector.store import open_db
 
 pytestmark = pytest.mark.gui
@@ -22,7 +23,9 @@ def test_demo_traffic_fills_requests_consumers_and_details(
     workdir = tmp_path / "demo"
     workdir.mkdir()
     demo = DemoSession(workdir, rate_per_s=40)
-    base = CaptureSettings(db_path=tmp_path / "unused.db", options=(f"confdir={tmp_path}/m",))
+    base = ProxySettings(
+        db_path=tmp_path / "unused.db", mitmproxy_options=(f"confdir={tmp_path}/m",)
+    )
     capture_settings = demo.capture_settings(base)
     assert capture_settings.mode == f"reverse:{demo.base_url}"
     open_db(capture_settings.db_path).close()

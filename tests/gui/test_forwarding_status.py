@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from werkzeug import Request, Response
 
 from inspector.exporters.cursors import FAILING, IDLE, STOPPED, CursorState
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings, CaptureState
+from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.main_window import MainWindow
 from inspector.gui.views.forwarding import (
     FORWARD_KEY,
@@ -24,6 +24,7 @@ from inspector.gui.views.forwarding import (
     describe,
     short_reason,
 )
+from inspector.proxy_modes import ProxySettings
 
 pytestmark = pytest.mark.gui
 
@@ -46,7 +47,7 @@ def es_config(tmp_path: Path, httpserver: HTTPServer) -> Path:
 
 
 @pytest.fixture
-def capture(capture_settings: CaptureSettings, es_config: Path) -> Iterator[CaptureProcess]:
+def capture(capture_settings: ProxySettings, es_config: Path) -> Iterator[CaptureProcess]:
     process = CaptureProcess(capture_settings.with_changes(config_path=es_config))
     yield process
     process.stop_and_wait()
@@ -54,13 +55,6 @@ def capture(capture_settings: CaptureSettings, es_config: Path) -> Iterator[Capt
 
 def _menu_texts(window: MainWindow) -> list[str]:
     return [action.text() for action in window.forwarding.menu.actions()]
-
-
-def test_forwarding_adds_one_forward_argument_per_name(tmp_path: Path) -> None:
-    settings = CaptureSettings(db_path=tmp_path / "c.db", forward=("readme", "es"))
-    arguments = settings.arguments()
-    assert arguments[-4:] == ["--forward", "readme", "--forward", "es"]
-    assert "--forward" not in CaptureSettings(db_path=tmp_path / "c.db").arguments()
 
 
 def test_a_toggle_sets_the_proxy_forward_list_and_is_kept_for_the_next_window(
@@ -90,7 +84,7 @@ def test_a_toggle_sets_the_proxy_forward_list_and_is_kept_for_the_next_window(
 
 
 def test_without_export_tables_the_submenu_says_so(
-    make_window: Callable[..., MainWindow], capture_settings: CaptureSettings, tmp_path: Path
+    make_window: Callable[..., MainWindow], capture_settings: ProxySettings, tmp_path: Path
 ) -> None:
     plain = CaptureProcess(capture_settings.with_changes(config_path=_config(tmp_path, "")))
     window = make_window(plain)

@@ -15,11 +15,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings, CaptureState
+from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.connect_snippets import sections
 from inspector.gui.intercept import Interceptor, browser_arguments, find_browser
 from inspector.gui.main_window import MainWindow
 from inspector.gui.views.intercept import RunCommandDialog
+from inspector.proxy_modes import ProxySettings
 from inspector.store import iter_exchanges, open_db
 from inspector.testing.certificates import localhost_server_certificate
 
@@ -46,10 +47,12 @@ def https_api(tmp_path: Path) -> Iterator[HTTPServer]:
 
 
 @pytest.fixture
-def capture(capture_settings: CaptureSettings) -> Iterator[CaptureProcess]:
+def capture(capture_settings: ProxySettings) -> Iterator[CaptureProcess]:
     # The test API's certificate is self-signed: the proxy is told not to verify it.
     process = CaptureProcess(
-        capture_settings.with_changes(options=(*capture_settings.options, "ssl_insecure=true"))
+        capture_settings.with_changes(
+            mitmproxy_options=(*capture_settings.mitmproxy_options, "ssl_insecure=true")
+        )
     )
     yield process
     process.stop_and_wait()

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QToolBar
 from pytestqt.qtbot import QtBot
 
 from inspector.config.fingerprint import fingerprint
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings
+from inspector.gui.capture_process import CaptureProcess
 from inspector.gui.main_window import Intervals, MainWindow
 from inspector.gui.models import requests as table
 from inspector.gui.views.export_dialog import selected_ids
 from inspector.model import Consumer
+from inspector.proxy_modes import ProxySettings
 from inspector.store import open_db, write_batch
 from inspector.testing.factories import make_exchange
 
@@ -246,7 +247,7 @@ def test_follow_newest_or_keep_reading_the_same_rows(
 def test_endpoints_tab_lists_the_spec_operations_nobody_called(
     qtbot: QtBot,
     make_window: Callable[..., MainWindow],
-    capture_settings: CaptureSettings,
+    capture_settings: ProxySettings,
     db_path: Path,
     tmp_path: Path,
 ) -> None:
@@ -322,7 +323,7 @@ def test_a_consumer_is_named_from_its_menu_everywhere_it_shows(
     qtbot: QtBot,
     make_window: Callable[..., MainWindow],
     add_exchanges: Callable[..., list[int]],
-    capture_settings: CaptureSettings,
+    capture_settings: ProxySettings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     key = fingerprint("sk_live_51Habc0000000000000001")

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from inspector.gui.capture_process import CaptureProcess, CaptureSettings, CaptureState
+from inspector.gui.capture_process import CaptureProcess, CaptureState
 from inspector.gui.session import Session
+from inspector.proxy_modes import ProxySettings
 from inspector.store import DatabaseError, open_db, write_batch
 from inspector.store.filters import MATCH_ALL, SqlFilter, compile_filter
 from inspector.testing import make_exchange
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def capture(capture_settings: CaptureSettings) -> Iterator[CaptureProcess]:
+def capture(capture_settings: ProxySettings) -> Iterator[CaptureProcess]:
     process = CaptureProcess(capture_settings)  # not started: the session only holds it
     yield process
     process.stop_and_wait()
