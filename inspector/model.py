@@ -178,6 +178,18 @@ class Exchange:
         return first_header(self.request_headers, "user-agent") or ""
 
     @property
+    def request_bytes(self) -> int:
+        return self.request_body.size
+
+    @property
+    def response_bytes(self) -> int:
+        return self.response_body.size
+
+    @property
+    def response_content_type(self) -> str:
+        return self.response_body.content_type
+
+    @property
     def failed(self) -> bool:
         return self.error is not None and self.status is None
 

@@ -18,13 +18,13 @@ from inspector.cli.app import db_option, main
 from inspector.cli.db_errors import DamagedValueError, reading
 from inspector.errors import InspectorError
 from inspector.model import Consumer
+from inspector.records import iso_utc
 from inspector.store import open_db
 from inspector.store.answers import ConsumerStats, Summary
 from inspector.store.filters import FilterError, SqlFilter, compile_filter
 from inspector.store.percentiles import RELATIVE_ERROR
 from inspector.store.queries import RequestRecord, count_requests, iter_requests
 from inspector.store.queries import summary as stats_summary
-from inspector.store.query_base import iso_utc
 from inspector.store.selection import Selection
 from inspector.units import duration_text, size_text
 

@@ -6,16 +6,15 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from inspector.endpoints import endpoint_template
 from inspector.errors import InspectorError
 from inspector.exporters.options import TIMEOUT_HELP, Destination, default_of, opt
 from inspector.exporters.service import RETRYABLE_STATUSES, ServiceExporter, Verdict
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.model import Body, Exchange, Headers
+from inspector.records import request_json
 
 DEFAULT_BASE_URL = "http://localhost:9200"
 DEFAULT_INDEX = "api-inspector"
@@ -62,10 +61,6 @@ MAPPING: dict[str, Any] = {
 }
 
 
-def iso_utc(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, tz=UTC).isoformat(timespec="milliseconds")
-
-
 def _headers(headers: Headers) -> list[dict[str, str]]:
     return [{"name": name, "value": value} for name, value in headers]
 
@@ -78,36 +73,16 @@ def _body(body: Body) -> str | None:
 
 
 def document(exchange: Exchange) -> dict[str, Any]:
-    consumer = exchange.consumer
+    """The `inspector requests --json` object with headers and text bodies, less the ids that
+    only mean something in the capture's own database (the document's `_id` is the uid)."""
+    listed = request_json(None, exchange)
+    del listed["id"]
+    if isinstance(listed["consumer"], dict):
+        del listed["consumer"]["row_id"]
     return {
         "uid": exchange.uid,
-        "started_at": iso_utc(exchange.started_at),
-        "method": exchange.method,
-        "scheme": exchange.scheme,
-        "host": exchange.host,
-        "port": exchange.port,
-        "path": exchange.path,
-        "query": exchange.query,
-        "url": exchange.url,
-        "endpoint": exchange.endpoint or endpoint_template(exchange.path),
-        "status": exchange.status,
-        "duration_ms": exchange.duration_ms,
-        "request_bytes": exchange.request_body.size,
-        "response_bytes": exchange.response_body.size,
-        "user_agent": exchange.user_agent,
-        "source": exchange.source,
+        **listed,
         "client_address": exchange.client_address,
-        "error": exchange.error,
-        "consumer": (
-            {
-                "id": consumer.id,
-                "label": consumer.label,
-                "email": consumer.email,
-                "group": consumer.group,
-            }
-            if consumer
-            else None
-        ),
         "request_headers": _headers(exchange.request_headers),
         "response_headers": _headers(exchange.response_headers),
         "request_body": _body(exchange.request_body),

@@ -12,10 +12,9 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from inspector.endpoints import endpoint_template
 from inspector.exporters.har import body_text
 from inspector.model import Body, Exchange
-from inspector.store.query_base import iso_utc
+from inspector.records import request_json
 
 JsonObject = dict[str, Any]
 
@@ -33,33 +32,14 @@ def body_record(body: Body) -> JsonObject:
 
 
 def exchange_record(row_id: int, exchange: Exchange) -> JsonObject:
-    """The NDJSON object for one stored exchange (`row_id` is its id in the database)."""
-    consumer = exchange.consumer
+    """The NDJSON object for one stored exchange (`row_id` is its id in the database): the
+    `inspector requests --json` object, with the uid beside the id, then what only files hold."""
+    listed = request_json(row_id, exchange)
     return {
-        "id": row_id,
+        "id": listed.pop("id"),
         "uid": exchange.uid,
-        "started_at": iso_utc(exchange.started_at),
-        "started_at_epoch_s": exchange.started_at,
-        "method": exchange.method,
-        "scheme": exchange.scheme,
-        "host": exchange.host,
-        "port": exchange.port,
-        "path": exchange.path,
-        "query": exchange.query,
-        "url": exchange.url,
-        "http_version": exchange.http_version,
-        "status": exchange.status,
-        "reason": exchange.reason,
-        "duration_ms": exchange.duration_ms,
+        **listed,
         "ttfb_ms": exchange.ttfb_ms,
-        "request_bytes": exchange.request_body.size,
-        "response_bytes": exchange.response_body.size,
-        "response_content_type": exchange.response_body.content_type,
-        "consumer": None if consumer is None else consumer.to_json(),
-        "endpoint": exchange.endpoint or endpoint_template(exchange.path),
-        "user_agent": exchange.user_agent,
-        "error": exchange.error,
-        "source": exchange.source,
         "client_address": exchange.client_address,
         "server_address": exchange.server_address,
         "request_headers": [list(pair) for pair in exchange.request_headers],

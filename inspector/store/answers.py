@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from inspector.consumer_names import display_name
 from inspector.model import authority
-from inspector.store.query_base import iso_utc
+from inspector.records import iso_utc
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from inspector.model import Consumer, Exchange
+from inspector.records import request_json
 from inspector.store import rollup_answers, rollup_charts, rollups, stats
 from inspector.store.answers import ConsumerList, EndpointStats, Summary
-from inspector.store.query_base import iso_utc, time_walk
+from inspector.store.query_base import time_walk
 from inspector.store.selection import Selection, from_clause
 from inspector.store.series import ChartData, load_chart_data
 
@@ -76,31 +77,7 @@ class RequestRecord:
 
     def to_json(self) -> dict[str, object]:
         """The `inspector requests --json` object."""
-        consumer = self.consumer
-        return {
-            "id": self.id,
-            "started_at": iso_utc(self.started_at),
-            "started_at_epoch_s": self.started_at,
-            "method": self.method,
-            "scheme": self.scheme,
-            "host": self.host,
-            "port": self.port,
-            "path": self.path,
-            "query": self.query,
-            "url": self.url,
-            "status": self.status,
-            "reason": self.reason,
-            "duration_ms": self.duration_ms,
-            "request_bytes": self.request_bytes,
-            "response_bytes": self.response_bytes,
-            "response_content_type": self.response_content_type,
-            "http_version": self.http_version,
-            "consumer": None if consumer is None else consumer.to_json(),
-            "endpoint": self.endpoint,
-            "user_agent": self.user_agent,
-            "error": self.error,
-            "source": self.source,
-        }
+        return request_json(self.id, self)
 
 
 _REQUEST_COLUMNS = """

@@ -1,8 +1,6 @@
-"""Pieces shared by the read queries: the time-index hint for free text, and UTC timestamps."""
+"""Pieces shared by the read queries: the time-index hint for free text."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from inspector.store.filters import SqlFilter
 
@@ -17,11 +15,3 @@ def time_walk(flt: SqlFilter) -> str:
     100 ms). Only for free text alone: any other term would make each step read its row.
     """
     return "INDEXED BY exchanges_started_at" if flt.free_text_only else ""
-
-
-def iso_utc(epoch_s: float | None) -> str | None:
-    """`2026-11-22T10:00:00.123Z`: ISO 8601 in UTC, to the millisecond."""
-    if epoch_s is None:
-        return None
-    moment = dt.datetime.fromtimestamp(epoch_s, dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

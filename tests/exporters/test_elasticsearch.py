@@ -6,10 +6,13 @@ import base64
 import json
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from inspector.cli import main
 from inspector.errors import InspectorError
 from inspector.exporters.delivery import Deliverer, DeliveryReport, deliver
 from inspector.exporters.elasticsearch import ElasticsearchExporter, ElasticsearchOptions
@@ -72,8 +75,9 @@ def run(
 
 
 def test_creates_the_index_with_a_mapping_and_indexes_by_uid(
-    db: sqlite3.Connection, cluster: tuple[FakeCluster, ScriptedServer], transport: HttpxTransport
-) -> None:
+    db: sqlite3.Connection, db_path: Path, cluster: tuple[FakeCluster, ScriptedServer],
+    transport: HttpxTransport,
+) -> None:  # fmt: skip
     fake, server = cluster
     exchanges = [make_exchange(consumer="k", path=f"/users/{i}") for i in range(5)]
     write_batch(db, exchanges)
@@ -83,7 +87,13 @@ def test_creates_the_index_with_a_mapping_and_indexes_by_uid(
     assert set(fake.documents) == {e.uid for e in exchanges}
     doc = fake.documents[exchanges[0].uid]
     assert doc["endpoint"] == "/users/{id}" and doc["consumer"]["id"] == "k"
-    assert doc["started_at"].endswith("+00:00")
+    # The same object `inspector requests --json` prints, less the database-local ids.
+    listed = json.loads(CliRunner().invoke(main, ["requests", "--db", str(db_path), "--json",
+                                                  "-f", "path:/users/0"]).output)  # fmt: skip
+    (row,) = listed
+    del row["id"], row["consumer"]["row_id"]
+    assert {key: doc[key] for key in row} == row
+    assert doc["started_at"] == row["started_at"] and row["started_at"].endswith("Z")
     bulk = [r for r in server.accepted if r.path.endswith("/_bulk")]
     assert len(bulk) == 3
     assert all(r.headers["authorization"] == "ApiKey es-key-value" for r in server.received)
