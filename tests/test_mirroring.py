@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
-    "agent.answers", "agent.http", "agent.server", "capture.bodies", "capture.clients",
+    "agent.answers", "agent.http", "agent.server",
     "capture.runner", "cli.app", "cli.capture", "cli.compare", "cli.config", "cli.db_errors",
     "cli.export", "cli.export_services", "cli.gui", "cli.import_", "cli.mcp", "cli.run",
     "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
