@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
     "agent.answers", "agent.http", "agent.server",
-    "capture.runner", "cli.app", "cli.capture", "cli.compare", "cli.db_errors",
-    "cli.export", "cli.mcp", "cli.run",
+    "capture.runner", "cli.app", "cli.db_errors",
+    "cli.export",
     "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter", "gui.app",
