@@ -20,7 +20,7 @@ UNMIRRORED = frozenset({
     "cli.export",
     "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
-    "demo.clients", "errors", "exporters.files", "gui.app",
+    "demo.clients", "errors", "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
     "gui.export_jobs", "gui.models.compare", "gui.models.consumers", "gui.theme",
