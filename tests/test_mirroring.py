@@ -18,7 +18,7 @@ UNMIRRORED = frozenset({
     "agent.answers", "agent.http", "agent.server",
     "capture.runner", "cli.app", "cli.db_errors",
     "cli.export",
-    "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
+    "compare.marks", "compare.render", "config.defaults",
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
