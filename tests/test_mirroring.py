@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
     "agent.answers", "agent.http", "agent.server",
-    "capture.runner", "cli.app", "cli.db_errors",
+    "capture.runner", "cli.app",
     "cli.export",
     "compare.marks", "compare.render", "config.defaults",
-    "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
+    "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
