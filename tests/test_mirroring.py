@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 UNMIRRORED = frozenset({
     "agent.answers", "agent.http", "agent.server",
     "capture.runner", "cli.app",
-    "cli.export",
     "compare.marks", "compare.render", "config.defaults",
     "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "gui.app",
