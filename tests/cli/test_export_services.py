@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from inspector.cli import main
 from inspector.model import Consumer
 from inspector.store import write_batch
 from inspector.testing import make_exchange
-from tests.exporters.service_support import ScriptedServer
+from tests.exporters.service_support import ScriptedServer, running
 
 KEY = "rdme_cliTESTkey0123456789"
 
@@ -20,6 +21,11 @@ KEY = "rdme_cliTESTkey0123456789"
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    yield from running(ScriptedServer())
 
 
 def _seed(db: sqlite3.Connection) -> None:
