@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from inspector.cli import main
-from inspector.proxy_modes import parse_listen
 from inspector.store import open_db
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import (
@@ -166,19 +165,6 @@ def test_a_bad_config_file_is_refused_with_its_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert str(config) in result.output and "line 3" in result.output
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("127.0.0.1:8080", ("127.0.0.1", 8080)),
-        ("[::1]:0", ("::1", 0)),
-        ("localhost:9000", ("localhost", 9000)),
-        ("8081", ("", 8081)),
-    ],
-)
-def test_listen_addresses_parse(text: str, expected: tuple[str, int]) -> None:
-    assert parse_listen(text) == expected
 
 
 def test_the_addon_script_works_in_mitmdump(tmp_path: Path, upstream: Upstream) -> None:
