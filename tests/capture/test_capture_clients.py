@@ -14,13 +14,13 @@ import pytest
 from inspector.capture.clients import source_of_credentials
 from inspector.intercept.probe import probe_capture
 from inspector.intercept.tags import proxy_url
+from inspector.testing import wait_until
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import (
     ProxyProcess,
     start_capture,
     start_mitmdump,
     wait_for_exchanges,
-    wait_until,
 )
 
 pytestmark = pytest.mark.capture
