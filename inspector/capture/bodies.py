@@ -23,10 +23,11 @@ import brotlicffi
 
 # One zstd API on every supported Python: the standard library's from 3.14 (PEP 784), its
 # backport before. mitmproxy 11 brought `zstandard` and 12.3 dropped it, so we rely on neither.
+# Re-exported (`as zstd`) so the tests compress with the very module this one decodes with.
 if sys.version_info >= (3, 14):
-    from compression import zstd
+    from compression import zstd as zstd
 else:
-    from backports import zstd
+    from backports import zstd as zstd
 
 from inspector.model import Body
 

@@ -231,7 +231,7 @@ def serve_h2(sock: ssl.SSLSocket, respond: H2Answer | None = None) -> None:
             return
         for event in conn.receive_data(data):
             if isinstance(event, h2.events.RequestReceived):
-                requests[event.stream_id] = (dict(event.headers), bytearray())  # type: ignore[arg-type]
+                requests[event.stream_id] = (dict(event.headers), bytearray())
             elif isinstance(event, h2.events.DataReceived):
                 requests[event.stream_id][1].extend(event.data)
                 conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)

@@ -100,7 +100,9 @@ def _zeros_compressed(encoding: str, mebibytes: int) -> bytes:
         return b"".join(parts) + compressor.flush()
     if encoding == "br":
         packer = brotlicffi.Compressor(quality=5)
-        return b"".join(packer.process(block) for _ in range(mebibytes)) + packer.finish()
+        compressed = b"".join(packer.process(block) for _ in range(mebibytes))
+        finished: bytes = packer.finish()  # brotlicffi ships no types
+        return compressed + finished
     gzipper = zlib.compressobj(level=9, wbits=31)
     return b"".join(gzipper.compress(block) for _ in range(mebibytes)) + gzipper.flush()
 

@@ -91,7 +91,10 @@ def test_forward_sends_captured_exchanges_while_capturing(
         for i in range(3):
             httpx.get(upstream.url(f"/forwarded/{i}/json"), proxy=proxy.url)
         wait_for_exchanges(proxy.db_path, "/forwarded/", 3)
-        documents = lambda: [d for d in received if "/forwarded/" in str(d.get("path", ""))]  # noqa: E731
+
+        def documents() -> list[dict[str, object]]:
+            return [d for d in received if "/forwarded/" in str(d.get("path", ""))]
+
         wait_until(lambda: len(documents()) == 3, timeout=20, what="3 forwarded documents")
     finally:
         assert proxy.stop() == 0

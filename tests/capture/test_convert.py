@@ -114,6 +114,7 @@ def test_websocket_flows_count_messages_and_bytes() -> None:
 
 def test_a_huge_header_block_is_cut_at_the_cap_and_says_so() -> None:
     flow = tflow.tflow(resp=True)
+    assert flow.response is not None
     flow.response.headers["X-Small"] = "kept"
     flow.response.headers["X-Huge"] = "h" * 5000
     flow.response.headers["X-After"] = "left out"

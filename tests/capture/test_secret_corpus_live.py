@@ -158,8 +158,8 @@ def test_no_corpus_secret_reaches_disk_exports_or_logs(
     assert sorted(by_index) == list(range(len(CORPUS)))
     for index, placement in enumerate(CORPUS):
         exchange = by_index[index]
-        stored = repr(exchange).encode() + exchange.request_body.content
-        stored += exchange.response_body.content
+        record = repr(exchange).encode() + exchange.request_body.content
+        record += exchange.response_body.content
         for text in placement.kept:
-            assert text.encode() in stored, f"{placement.name}: {text!r} lost"
+            assert text.encode() in record, f"{placement.name}: {text!r} lost"
         assert exchange.method == placement.method

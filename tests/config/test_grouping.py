@@ -6,6 +6,7 @@ import logging
 import textwrap
 import uuid
 from pathlib import Path
+from typing import Unpack
 
 import pytest
 
@@ -13,7 +14,7 @@ from inspector.config import Config, fingerprint, load_config, parse_config
 from inspector.demo.credentials import basic_auth as basic
 from inspector.demo.credentials import make_jwt
 from inspector.model import Consumer, Exchange
-from inspector.testing.factories import make_exchange
+from inspector.testing.factories import ExchangeOverrides, make_exchange
 
 RULES = """
 [[group]]
@@ -54,7 +55,7 @@ def config() -> Config:
     return parse_config(RULES % fingerprint("sk_test_stripe_style"))
 
 
-def consumer_of(cfg: Config, **kw: object) -> Consumer | None:
+def consumer_of(cfg: Config, **kw: Unpack[ExchangeOverrides]) -> Consumer | None:
     result = cfg.process(make_exchange(**kw))
     assert result is not None
     return result.consumer

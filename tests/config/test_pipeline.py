@@ -12,7 +12,7 @@ from inspector.config import Config, fingerprint, load_config, parse_config
 from inspector.config.defaults import REDACTED
 from inspector.demo.credentials import make_jwt
 from inspector.model import Body, Exchange
-from inspector.testing.factories import make_exchange
+from inspector.testing.factories import ExchangeOverrides, make_exchange
 
 
 def everything(exchange: Exchange) -> str:
@@ -114,7 +114,7 @@ def planted(draw: st.DrawFn) -> tuple[Exchange, str]:
     secret = "Pl4nted" + draw(st.text(alphabet="abcdefXYZ0123456789_-.~", min_size=6, max_size=20))
     name = "".join(c.upper() if draw(st.booleans()) else c for c in draw(st.sampled_from(NAMES)))
     place = draw(st.sampled_from(PLACES))
-    kw: dict[str, object] = {}
+    kw: ExchangeOverrides = {}
     noise = draw(st.text(max_size=10))
     if place == "request_header":
         kw["request_headers"] = (("Accept", noise), (name, secret))
@@ -135,8 +135,11 @@ def planted(draw: st.DrawFn) -> tuple[Exchange, str]:
                 st.sampled_from([{"data": nested}, [nested], {"x": noise, "y": [nested]}])
             )
         content = json.dumps(nested).encode() + draw(st.sampled_from([b"", b"\xff\xfe", b"}"]))
-        key = "request_body" if place == "json" else "response_body"
-        kw[key] = Body(content=content, size=len(content), content_type="application/json")
+        body = Body(content=content, size=len(content), content_type="application/json")
+        if place == "json":
+            kw["request_body"] = body
+        else:
+            kw["response_body"] = body
     return make_exchange(**kw), secret
 
 

@@ -98,13 +98,13 @@ def test_polling_reloads_on_its_own_thread_and_current_only_reads(
     import threading
 
     from inspector.config import watcher as watcher_module
+    from inspector.config.loader import load_config as real_load
     from inspector.testing import wait_until
 
     path = tmp_path / "config.toml"
     _edit(path, '[capture]\nhosts = ["a.local"]\n')
     watcher = ConfigWatcher(path, check_interval=0.02)
     loaded_on: list[str] = []
-    real_load = watcher_module.load_config
 
     def spying_load(target: Path | None) -> object:
         loaded_on.append(threading.current_thread().name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Unpack
+
 from inspector.config import default_config
 from inspector.contract.security_schemes import (
     credential_parameters,
@@ -9,13 +11,14 @@ from inspector.contract.security_schemes import (
     security_requirements,
 )
 from inspector.testing import make_exchange
+from inspector.testing.factories import ExchangeOverrides
 
 CONFIG = default_config()
 
 
-def _carried(**request: object) -> dict[str, object]:
+def _carried(**request: Unpack[ExchangeOverrides]) -> dict[str, dict[str, Any]]:
     # Through the real redaction, as capture stores it: the schemes come from what it masked.
-    stored = CONFIG.process(make_exchange(**request))  # type: ignore[arg-type]
+    stored = CONFIG.process(make_exchange(**request))
     assert stored is not None
     return credentials(stored)
 

@@ -23,8 +23,8 @@ from tests.exporters.service_support import FakeClock, Received, ScriptedServer
 API_KEY = "rdme_secretKEY0123456789"
 
 
-def _store(db: sqlite3.Connection, count: int, **kw: object) -> list[str]:
-    exchanges = [make_exchange(consumer=f"key-{i % 3}", started_at=1.8e9 + i, **kw)
+def _store(db: sqlite3.Connection, count: int) -> list[str]:
+    exchanges = [make_exchange(consumer=f"key-{i % 3}", started_at=1.8e9 + i)
                  for i in range(count)]  # fmt: skip
     write_batch(db, exchanges)
     return [exchange_uuid(e.uid) for e in exchanges]

@@ -7,7 +7,7 @@ import gzip
 import io
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -113,13 +113,14 @@ def test_every_kind_of_exchange_exports_to_a_valid_har_1_2_file() -> None:
 def test_the_spec_checker_rejects_what_other_tools_get_wrong() -> None:
     # The checker must be able to fail, or the test above proves nothing.
     good = export([make_exchange()])
-    for mutate, where in [
+    mutations: list[tuple[Callable[[dict[str, Any]], object], str]] = [
         (lambda e: e["timings"].__setitem__("dns", None), "timings.dns"),
         (lambda e: e.__setitem__("startedDateTime", "2026-11-23T10:00:00"), "startedDateTime"),
         (lambda e: e["request"].pop("headersSize"), "request.headersSize"),
         (lambda e: e["response"]["content"].__setitem__("extra", 1), "content.extra"),
         (lambda e: e.__setitem__("time", 99.0), "time"),
-    ]:
+    ]
+    for mutate, where in mutations:
         document = json.loads(json.dumps(good))
         mutate(document["log"]["entries"][0])
         with pytest.raises(HarSpecError, match=where.replace(".", r"\.")):

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,7 @@ def _exported() -> dict[str, Any]:
     return document
 
 
-def _set(path: list[str | int], value: Any) -> Any:
+def _set(path: list[str | int], value: Any) -> Callable[[dict[str, Any]], None]:
     def mutate(document: dict[str, Any]) -> None:
         target: Any = document
         for key in path[:-1]:
@@ -160,7 +161,7 @@ def _set(path: list[str | int], value: Any) -> Any:
 
 
 _DELETE = object()
-_E3 = ["log", "entries", 3]
+_E3: list[str | int] = ["log", "entries", 3]
 
 
 @pytest.mark.parametrize(
@@ -189,7 +190,9 @@ _E3 = ["log", "entries", 3]
         (_set([*_E3, "_durationMs"], "fast"), r"_durationMs: expected a number"),
     ],
 )
-def test_malformed_content_is_refused_naming_entry_and_field(mutate: Any, message: str) -> None:
+def test_malformed_content_is_refused_naming_entry_and_field(
+    mutate: Callable[[dict[str, Any]], None], message: str
+) -> None:
     document = _exported()
     mutate(document)
     with pytest.raises(HarImportError, match=message) as caught:

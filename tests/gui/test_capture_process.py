@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtWidgets import QTableWidget
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
@@ -46,6 +47,12 @@ def capture(
     process.stop_and_wait()
 
 
+def _cell(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    assert item is not None, (row, column)
+    return item.text()
+
+
 def _listening(qtbot: QtBot, capture: CaptureProcess) -> str:
     qtbot.waitUntil(lambda: capture.state == CaptureState.LISTENING, timeout=START_TIMEOUT_MS)
     return capture.address
@@ -72,10 +79,15 @@ def test_traffic_through_the_proxy_fills_table_consumers_and_details(
     assert [model.index(row, table.PATH).data() for row in range(2)] == ["/orders", "/users/7"]
     assert model.index(1, table.CONSUMER).data() == "Acme Corp"
     assert model.index(0, table.STATUS).data() == "422"
-    names = lambda: [  # noqa: E731
-        window.consumer_model.row_at(i).name  # type: ignore[union-attr]
-        for i in range(window.consumer_model.rowCount())
-    ]
+
+    def names() -> list[str]:
+        found = []
+        for i in range(window.consumer_model.rowCount()):
+            row = window.consumer_model.row_at(i)
+            assert row is not None
+            found.append(row.name)
+        return found
+
     qtbot.waitUntil(lambda: "Acme Corp" in names(), timeout=10_000)
 
     window.requests_view.select_row(1)
@@ -83,8 +95,7 @@ def test_traffic_through_the_proxy_fills_table_consumers_and_details(
                     and window.details.exchange.path == "/users/7")  # fmt: skip
     assert '"name": "Grace"' in window.details.response.body.text.toPlainText()
     headers = window.details.request.headers
-    values = {headers.item(r, 0).text().lower(): headers.item(r, 1).text()
-              for r in range(headers.rowCount())}  # fmt: skip
+    values = {_cell(headers, r, 0).lower(): _cell(headers, r, 1) for r in range(headers.rowCount())}
     assert values["x-api-key"] != "key-acme"  # the credential never reaches the database
 
     window.stop_action.trigger()

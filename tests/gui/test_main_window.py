@@ -191,8 +191,9 @@ def test_the_connect_panel_opens_on_first_run_only(
     qtbot.addWidget(first)
     first.show()
     qtbot.waitUntil(lambda: getattr(first, "connect_dialog", None) is not None)
-    assert first.connect_dialog.isVisible()
-    shell = next(section for section in first.connect_dialog.sections if section.name == "Shell")
+    dialog = first.connect_dialog
+    assert dialog is not None and dialog.isVisible()
+    shell = next(section for section in dialog.sections if section.name == "Shell")
     assert "127.0.0.1:8080" in shell.snippets[0].code
     first.shutdown()
     second = MainWindow(db_path, settings, None, fast, show_connect_on_first_run=True)
@@ -273,7 +274,11 @@ def test_several_requests_can_be_selected_for_export(qtbot: QtBot, window: MainW
     qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     chosen = selected_ids(view)
     assert len(chosen) == 2
-    rows = {window.request_model.row_at(i).id: window.request_model.row_at(i).path for i in (0, 1)}
+    rows: dict[int, str] = {}
+    for i in (0, 1):
+        row = window.request_model.row_at(i)
+        assert row is not None
+        rows[row.id] = row.path
     assert set(chosen) == set(rows)  # the two newest: /orders/7 and /users/2
     assert set(rows.values()) == {"/orders/7", "/users/2"}
 

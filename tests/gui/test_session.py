@@ -76,7 +76,8 @@ def test_opening_another_file_shows_it_read_only_and_a_bad_one_changes_nothing(
         session.open(not_ours)
     assert session.db_path == other and shown == [other]
     session.show_live_capture()
-    assert session.showing_capture and shown[-1] == session.capture_db
+    showing_capture: bool = session.showing_capture  # read afresh, not the `not` asserted above
+    assert showing_capture and shown[-1] == session.capture_db
 
 
 def test_clear_swaps_in_an_empty_file_and_announces_it(

@@ -56,9 +56,13 @@ class FlakyService:
             return (200, {}, b"")
         if self.rng.random() < FAILURE_RATE:
             self.failures += 1
-            return self.rng.choice(
-                [(500, {}, b"oops"), (503, {}, b""), (429, {"Retry-After": "0"}, b""), "drop"]
-            )
+            failed: list[Reply] = [
+                (500, {}, b"oops"),
+                (503, {}, b""),
+                (429, {"Retry-After": "0"}, b""),
+                "drop",
+            ]
+            return self.rng.choice(failed)
         if request.path.endswith("/_bulk"):
             return self.bulk(request)
         items = self.items_of(request)

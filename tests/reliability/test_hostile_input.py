@@ -69,7 +69,7 @@ def valid_dump() -> bytes:
     ok = tflow.tflow(resp=True)
     ok.request.path = "/users/42?expand=orders"
     out = io.BytesIO()
-    writer = FlowWriter(out)  # type: ignore[no-untyped-call]
+    writer = FlowWriter(out)
     for flow in (ok, tflow.tflow(err=True), tflow.ttcpflow()):
         writer.add(flow)
     return out.getvalue()

@@ -22,7 +22,7 @@ from inspector.store.selection import Selection
 from inspector.testing import make_exchange
 
 # Any text a header, a path or a label can hold (no NUL or lone surrogates, which filters refuse).
-values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+values = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
 
 
 @given(values)

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from inspector.model import Body, Consumer
+from inspector.model import Body, Consumer, Exchange
 from inspector.store import queries, write_batch
 from inspector.store.filters import compile_filter
 from inspector.store.selection import ANONYMOUS, Selection
@@ -17,9 +17,16 @@ ACME = Consumer(id="key-acme", label="Acme Corp")
 INITECH = Consumer(id="key-initech", label="Initech")
 
 
-def _failed(**fields: object) -> object:
-    return make_exchange(status=None, reason="", duration_ms=None, error="Connection refused",
-                         response_body=Body(), **fields)  # type: ignore[arg-type]  # fmt: skip
+def _failed(started_at: float, consumer: Consumer | None) -> Exchange:
+    return make_exchange(
+        started_at=started_at,
+        consumer=consumer,
+        status=None,
+        reason="",
+        duration_ms=None,
+        error="Connection refused",
+        response_body=Body(),
+    )
 
 
 @pytest.fixture
@@ -32,7 +39,7 @@ def traffic(db: sqlite3.Connection) -> sqlite3.Connection:
         make_exchange(started_at=T0 + 70, consumer=INITECH, status=503, duration_ms=30.0),
         make_exchange(started_at=T0 + 80, consumer=None, status=200, duration_ms=40.0),
         _failed(started_at=T0 + 90, consumer=None),
-    ])  # type: ignore[list-item]  # fmt: skip
+    ])  # fmt: skip
     return db
 
 

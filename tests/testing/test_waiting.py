@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,7 +11,7 @@ from inspector.testing import wait_until
 
 
 def test_returns_the_first_truthy_answer() -> None:
-    answers = itertools.chain([None, 0, [], "found"], itertools.repeat("later"))
+    answers: Iterator[object] = itertools.chain([None, 0, [], "found"], itertools.repeat("later"))
     assert wait_until(lambda: next(answers)) == "found"
 
 

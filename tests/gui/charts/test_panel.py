@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
 
 from inspector.gui.charts import ChartsPanel
@@ -18,6 +19,12 @@ from inspector.store.filters import compile_filter
 from inspector.testing import make_exchange
 
 NOW = 1_795_000_020.0
+
+
+def _cell(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    assert item is not None, (row, column)
+    return item.text()
 
 
 def _traffic(count: int = 60) -> list[Exchange]:
@@ -60,7 +67,7 @@ def test_draws_every_exchange_of_the_range(
     assert sorted(y) == [float(10 + i) for i in range(60)]
     stacked = sum(float(np.sum(bar.opts["height"])) for bar in panel.status._bars)
     assert stacked == 60
-    codes = {panel.codes.item(r, 0).text(): panel.codes.item(r, 1).text() for r in range(2)}
+    codes = {_cell(panel.codes, r, 0): _cell(panel.codes, r, 1) for r in range(2)}
     assert codes == {"200": "50", "500": "10"}
     assert "60 requests" in panel.summary.text()
     assert panel.histogram.markers["p95"].isVisible()
@@ -73,7 +80,7 @@ def test_filter_changes_every_chart(
     _load(qtbot, panel, lambda: panel.set_runner(runner))
     _load(qtbot, panel, lambda: panel.set_filter(compile_filter("status:5xx")))
     assert panel.data is not None and panel.data.total == 10
-    assert panel.codes.rowCount() == 1 and panel.codes.item(0, 0).text() == "500"
+    assert panel.codes.rowCount() == 1 and _cell(panel.codes, 0, 0) == "500"
     assert len(panel.latency.points.getData()[1]) == 10
 
 

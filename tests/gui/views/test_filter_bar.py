@@ -37,8 +37,9 @@ def test_a_bad_term_is_marked_where_it_is_and_keeps_the_last_good_filter(
     good = bar.current
     bar.set_text("method:GET stauts:404")
     assert bar.current == good
-    assert bar.error is not None
-    assert bar.error.position == len("method:GET ")
+    error = bar.error
+    assert error is not None
+    assert error.position == len("method:GET ")
     assert bar.message.isVisible()
     assert "stauts" in bar.message.text() and "status" in bar.message.text()
     bar.set_text("method:GET status:404")
