@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, TypedDict, Unpack
 
 from inspector.model import Body, Consumer, Exchange, Headers
@@ -44,8 +43,14 @@ class ExchangeOverrides(TypedDict, total=False):
     request_json: object  # the request body, as JSON
 
 
+# When a made exchange started, unless told: a fixed instant, so that a test reads the same on
+# every day and at every hour. A test about recency (retention, `since:`, live charts) says
+# `started_at=time.time()` and so shows that it depends on the clock.
+STARTED_AT = 1_764_547_200.0  # 2025-12-01T00:00:00Z
+
+
 def make_exchange(**overrides: Unpack[ExchangeOverrides]) -> Exchange:
-    """A completed JSON GET /users/42 on localhost:8000 answered 200 in 12.5 ms.
+    """A completed JSON GET /users/42 on localhost:8000 answered 200 in 12.5 ms, at STARTED_AT.
 
     `json_body=` (response) and `request_json=` set JSON bodies; `consumer="id"` makes a Consumer.
     """
@@ -56,7 +61,7 @@ def make_exchange(**overrides: Unpack[ExchangeOverrides]) -> Exchange:
         consumer = Consumer(id=consumer)
     response_content = json.dumps(response_payload).encode()
     fields: dict[str, Any] = {
-        "started_at": time.time(),
+        "started_at": STARTED_AT,
         "method": "GET",
         "scheme": "http",
         "host": "localhost",

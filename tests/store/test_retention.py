@@ -174,7 +174,7 @@ def test_writes_keep_flowing_while_a_backlog_is_pruned(db_path: Path) -> None:
         i = 0
         while not stop.is_set():
             path = f"/new/{i}"
-            writer.put(make_exchange(path=path))
+            writer.put(make_exchange(path=path, started_at=time.time()))  # new: kept
             sent.append(path)
             i += 1
             stop.wait(0.001)  # a steady trickle of traffic rather than a flood
