@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.app import main
+from inspector.cli.app import FILE, main
 from inspector.cli.contract import load_checked_spec
-from inspector.cli.query import compile_cli_filter, read_only
+from inspector.cli.filter_option import compile_cli_filter, filter_option
+from inspector.cli.query import read_only
 from inspector.errors import InspectorError
 from inspector.store.filters import SqlFilter
 
@@ -23,21 +24,18 @@ def _both(first: SqlFilter, second: SqlFilter) -> SqlFilter:
 
 
 @main.command("compare")
-@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("head", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--filter", "-f", "filter_text", metavar="EXPR", default="",
-              help="Only exchanges matching the filter, on both sides.")  # fmt: skip
-@click.option("--base-filter", metavar="EXPR", default="",
-              help="The base side's window or subset, e.g. 'since:2h until:1h'.")  # fmt: skip
-@click.option("--head-filter", metavar="EXPR", default="",
-              help="The head side's window or subset, e.g. 'since:1h'.")  # fmt: skip
+@click.argument("base", type=FILE)
+@click.argument("head", required=False, type=FILE)
+@filter_option(help="Only exchanges matching the filter, on both sides.")
+@filter_option("--base-filter", help="The base side's window or subset, e.g. 'since:2h until:1h'.")
+@filter_option("--head-filter", help="The head side's window or subset, e.g. 'since:1h'.")
 @click.option("--fail-on", "fail_on", metavar="EXPR", default=None,
               help="Exit 1 when a regression passes a threshold, e.g. "
               "'p95:+20% errors:+1pp new-5xx removed-field'.")  # fmt: skip
 @click.option(
     "--spec",
     "spec_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     default=None,
     help="Also check HEAD against this OpenAPI spec, as drift does.",
 )

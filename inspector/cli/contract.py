@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
-from inspector.cli.app import db_option, main
-from inspector.cli.query import compile_cli_filter, read_only
+from inspector.cli.app import FILE, db_option, main
+from inspector.cli.filter_option import compile_cli_filter, filter_option
+from inspector.cli.query import read_only
 from inspector.errors import InspectorError
 
 _SAMPLES_HELP = "Response bodies read per operation and status (a seeded random sample)."
@@ -42,12 +43,11 @@ def _write(path: Path, text: str) -> None:
 
 @main.command("openapi")
 @db_option
-@click.option("--filter", "-f", "filter_text", metavar="EXPR", default="",
-              help="Only exchanges matching the filter.")  # fmt: skip
+@filter_option()
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     default=None,
     help="Write the spec to this file (.json: JSON, else YAML); default: print it.",
 )
@@ -117,10 +117,9 @@ def load_checked_spec(path: Path) -> Any:
 @main.command("drift")
 @db_option
 @click.option("--spec", "spec_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
+              type=FILE,
               help="The OpenAPI 3.x spec (YAML or JSON) the traffic should follow.")  # fmt: skip
-@click.option("--filter", "-f", "filter_text", metavar="EXPR", default="",
-              help="Only exchanges matching the filter.")  # fmt: skip
+@filter_option()
 @click.option("--samples", type=click.IntRange(1, 100_000), default=200, show_default=True,
               help=_SAMPLES_HELP)  # fmt: skip
 @click.option(

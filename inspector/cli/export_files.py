@@ -16,6 +16,7 @@ import click
 from inspector.cli.app import db_option
 from inspector.cli.db_errors import reading
 from inspector.cli.export import export_group
+from inspector.cli.filter_option import compile_cli_filter, filter_option
 from inspector.exporters.file_formats import FILE_FORMATS, FileFormat, selected_rows, written_line
 from inspector.exporters.files import ExportFileError, replacing_file
 from inspector.model import Exchange
@@ -56,7 +57,6 @@ def _output(target: str) -> Iterator[TextIO]:
 
 def _run(db_path: Path, filter_text: str, output: str, file_format: FileFormat) -> None:
     from inspector.store import open_db
-    from inspector.store.filters import compile_filter
 
     conn = open_db(db_path, readonly=True)
     try:
@@ -64,7 +64,7 @@ def _run(db_path: Path, filter_text: str, output: str, file_format: FileFormat) 
         try:
             # A damaged database fails the export before the file is renamed into place.
             with reading(db_path), _output(output) as out:
-                total, rows = selected_rows(conn, compile_filter(filter_text))
+                total, rows = selected_rows(conn, compile_cli_filter(filter_text))
                 label = f"Writing {file_format.label}"
                 written = file_format.write(out, _with_progress(rows, total, label))
         except BrokenPipeError:
@@ -82,13 +82,8 @@ def _run(db_path: Path, filter_text: str, output: str, file_format: FileFormat) 
     click.echo(f"{written_line(written, where, file_format)}{rate}.", err=True)
 
 
-_filter_option = click.option(
-    "--filter",
-    "-f",
-    "filter_text",
-    default="",
-    metavar="EXPR",
-    help="Export only the exchanges this filter selects (the language of `inspector requests`).",
+_filter_option = filter_option(
+    help="Export only the exchanges this filter selects (the language of `inspector requests`)."
 )
 _output_option = click.option(
     "-o",

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 import click
 
-from inspector.cli.app import db_option
+from inspector.cli.app import config_option, db_option
 from inspector.cli.export import export_group
+from inspector.cli.filter_option import compile_cli_filter, filter_option
 from inspector.errors import InspectorError
 from inspector.exporters.options import Destination, OptionError, OptionSpec
 from inspector.exporters.registry import DESTINATIONS
@@ -83,7 +84,6 @@ def _run(destination: Destination, params: dict[str, Any]) -> None:
     from inspector.exporters.delivery import RetryPolicy
     from inspector.exporters.export_run import ExportRun
     from inspector.exporters.registry import build_exporter
-    from inspector.store.filters import compile_filter
 
     db_path: Path = params.pop("db_path")
     filter_text: str = params.pop("filter_text") or ""
@@ -93,7 +93,7 @@ def _run(destination: Destination, params: dict[str, Any]) -> None:
         max_attempts=params.pop("max_attempts"), max_total_s=params.pop("max_retry_time")
     )
     quiet: bool = params.pop("quiet")
-    sql_filter = compile_filter(filter_text)
+    sql_filter = compile_cli_filter(filter_text)
     table, table_path = _config_table(config_path, destination.name)
     try:
         exporter = build_exporter(destination.name, params, table)
@@ -156,27 +156,14 @@ def _make_command(destination: Destination) -> click.Command:
         command = _click_option(spec)(command)
     common = [
         db_option,
-        click.option(
-            "--filter",
-            "-f",
-            "filter_text",
-            default="",
-            metavar="EXPR",
-            help="Export only the exchanges this filter selects.",
-        ),
+        filter_option(help="Export only the exchanges this filter selects."),
         click.option(
             "--all",
             "resend_all",
             is_flag=True,
             help="Ignore the cursor: send everything the filter selects again.",
         ),
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="Configuration file with an [export.NAME] table.",
-        ),
+        config_option("Configuration file with an [export.NAME] table."),
         click.option(
             "--max-attempts",
             type=click.IntRange(min=1),

@@ -16,12 +16,12 @@ import click
 
 from inspector.cli.app import db_option, main
 from inspector.cli.db_errors import DamagedValueError, reading
+from inspector.cli.filter_option import compile_cli_filter, filter_option
 from inspector.errors import InspectorError
 from inspector.model import Consumer
 from inspector.records import iso_utc
 from inspector.store import open_db
 from inspector.store.answers import ConsumerStats, Summary
-from inspector.store.filters import FilterError, SqlFilter, compile_filter
 from inspector.store.percentiles import RELATIVE_ERROR
 from inspector.store.queries import RequestRecord, count_requests, iter_requests
 from inspector.store.queries import summary as stats_summary
@@ -29,34 +29,6 @@ from inspector.store.selection import Selection
 from inspector.units import duration_text, size_text
 
 _SQLITE_MAX_INTEGER = 2**63 - 1
-_SHOWN_WIDTH = 100  # the filter echoed under an error is clipped around the fault to this width
-
-
-class FilterUsageError(InspectorError):
-    """A bad --filter, shown with the filter text and a caret under the fault."""
-
-
-def caret_lines(text: str, position: int, length: int) -> str:
-    """The filter and a line of carets under [position, position + length), clipped to fit."""
-    # One character per position, so the caret lines up: no tabs, newlines or control codes.
-    flat = "".join(" " if char.isspace() else char if char.isprintable() else "?" for char in text)
-    start = max(0, min(position - _SHOWN_WIDTH // 2, len(flat) - _SHOWN_WIDTH))
-    shown = flat[start : start + _SHOWN_WIDTH]
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if start + _SHOWN_WIDTH < len(flat) else ""
-    carets = "^" * max(1, min(length, _SHOWN_WIDTH - (position - start)))
-    return f"  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + position - start)}{carets}"
-
-
-def compile_cli_filter(text: str) -> SqlFilter:
-    """compile_filter for a `--filter` option: errors show the filter with a caret under the fault.
-
-    Other commands taking `--filter` (export) can use it for the same error display.
-    """
-    try:
-        return compile_filter(text)
-    except FilterError as exc:
-        raise FilterUsageError(f"{exc}\n{caret_lines(text, exc.position, exc.length)}") from None
 
 
 @contextmanager
@@ -171,15 +143,10 @@ def _counted(rows: Iterable[RequestRecord], tally: list[int]) -> Iterator[Reques
 
 # --- Commands -----------------------------------------------------------------------------------
 
-FILTER_HELP = (
-    "Only exchanges matching this filter, e.g. 'method:POST status:>=400 consumer:acme'. "
-    "See the Filters section of the README."
-)
-
 
 @main.command("requests")
 @db_option
-@click.option("--filter", "-f", "filter_text", default="", metavar="EXPR", help=FILTER_HELP)
+@filter_option()
 @click.option(
     "--limit",
     "-n",
@@ -291,7 +258,7 @@ def _stats_lines(stats: Summary, top: int) -> Iterator[str]:
 
 @main.command("stats")
 @db_option
-@click.option("--filter", "-f", "filter_text", default="", metavar="EXPR", help=FILTER_HELP)
+@filter_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option(
     "--top",

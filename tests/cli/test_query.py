@@ -153,28 +153,6 @@ def test_stats_text_has_readable_sections(capture: Path) -> None:
     assert "/users/{id}" in text
 
 
-def test_a_bad_filter_exits_2_and_points_at_the_term(capture: Path) -> None:
-    for command in ("requests", "stats"):
-        result = run(command, "--db", str(capture), "--filter", "method:GET stauts:404")
-        assert result.exit_code == 2
-        assert result.stdout == ""
-        message, shown, carets = result.stderr.splitlines()
-        assert message == (
-            "Error: Unknown filter key 'stauts' at position 11 (did you mean 'status'?)"
-        )
-        assert shown == "  method:GET stauts:404"
-        assert carets == "  " + " " * 11 + "^" * 6
-
-
-def test_a_long_bad_filter_is_clipped_around_the_fault() -> None:
-    text = "path:/x " * 40 + "status:nope"
-    result = run("requests", "--db", "/nonexistent/never.db", "-f", text)
-    assert result.exit_code == 2
-    _, shown, carets = result.stderr.splitlines()
-    assert len(shown) < 110
-    assert shown[carets.index("^") :].startswith("nope")
-
-
 def test_a_missing_database_is_an_error_and_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "nope" / "capture.db"
     for command in ("requests", "stats"):
