@@ -34,13 +34,23 @@ def main() -> None:
     """
 
 
+# A parameter naming one file (never a folder), handed to the command as a Path.
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
 def db_option(func: Any) -> Any:
     """`--db PATH`, defaulting to $INSPECTOR_DB or the platform data directory."""
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=FILE,
         default=default_db_path,
         show_default="$INSPECTOR_DB or the user data directory",
         help="The capture database (SQLite).",
     )(func)
+
+
+def config_option(help: str, *, default: Any = None, show_default: str | None = None) -> Any:
+    """`--config FILE` into `config_path`: the configuration (TOML) the command applies."""
+    return click.option("--config", "config_path", type=FILE, default=default,
+                        show_default=show_default, help=help)  # fmt: skip

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from inspector.cli.app import db_option, main
+from inspector.cli.app import config_option, db_option, main
 from inspector.errors import InspectorError
 from inspector.proxy_modes import ProxySettings, mode_problem, parse_listen
 
@@ -51,6 +52,12 @@ def set_callback(
     return values
 
 
+def set_option(help: str) -> Any:
+    """`--set KEY=VALUE` into `mitmproxy_options`, repeatable, checked by set_callback."""
+    return click.option("--set", "mitmproxy_options", metavar="KEY=VALUE", multiple=True,
+                        callback=set_callback, help=f"{help} Repeatable.")  # fmt: skip
+
+
 def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
     """The last line: how many exchanges are in the database now, and how many are not."""
     if not lost_with_old_file:
@@ -78,22 +85,11 @@ def stopped_line(written: int, lost_with_old_file: int, db_path: Path) -> str:
     callback=lambda ctx, param, value: mode_callback(value),
     help="mitmproxy proxy mode: regular (default), reverse:URL, upstream:URL, socks5, ...",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Configuration file (TOML) [default: $INSPECTOR_CONFIG or config.toml in the user "
-    "config directory]; edits take effect while capturing.",
+@config_option(
+    "Configuration file (TOML) [default: $INSPECTOR_CONFIG or config.toml in the user config "
+    "directory]; edits take effect while capturing."
 )
-@click.option(
-    "--set",
-    "mitmproxy_options",
-    metavar="KEY=VALUE",
-    multiple=True,
-    callback=set_callback,
-    help="Any mitmproxy option, e.g. --set ssl_insecure=true or --set confdir=DIR. Repeatable.",
-)
+@set_option("Any mitmproxy option, e.g. --set ssl_insecure=true or --set confdir=DIR.")
 @click.option(
     "--allow-remote",
     is_flag=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.app import main
+from inspector.cli.app import FILE, main
 from inspector.errors import InspectorError
 
 # A bigger page cache than SQLite's 2 MB default keeps index updates in memory while millions
@@ -32,7 +32,7 @@ class DemoDatabaseError(InspectorError):
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     required=True,
     help="The database to fill; created if missing. Never defaults to your real captures.",
 )

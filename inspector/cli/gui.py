@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.app import db_option, main
-from inspector.cli.capture import checked_listen, mode_callback, set_callback
+from inspector.cli.app import config_option, db_option, main
+from inspector.cli.capture import checked_listen, mode_callback, set_option
 from inspector.errors import InspectorError
 from inspector.paths import default_config_path
 from inspector.proxy_modes import DEFAULT_LISTEN, DEFAULT_MODE
@@ -34,22 +34,9 @@ class NoDisplayError(InspectorError):
     callback=lambda ctx, param, value: mode_callback(value),
     help="mitmproxy mode: regular, reverse:URL, upstream:URL, socks5, ...",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=default_config_path,
-    show_default="$INSPECTOR_CONFIG or the user config file",
-    help="Grouping and redaction rules (TOML).",
-)
-@click.option(
-    "--set",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    callback=set_callback,
-    help="A mitmproxy option for the proxy, e.g. --set confdir=DIR. Repeatable.",
-)
+@config_option("Grouping and redaction rules (TOML).", default=default_config_path,
+               show_default="$INSPECTOR_CONFIG or the user config file")  # fmt: skip
+@set_option("A mitmproxy option for the proxy, e.g. --set confdir=DIR.")
 @click.option(
     "--demo",
     is_flag=True,
@@ -57,7 +44,7 @@ class NoDisplayError(InspectorError):
     "database, so every view fills up within seconds.",
 )
 def gui_command(db_path: Path, listen: str, mode: str, config_path: Path | None,
-                options: tuple[str, ...], demo: bool) -> None:  # fmt: skip
+                mitmproxy_options: tuple[str, ...], demo: bool) -> None:  # fmt: skip
     """Open the desktop app; it runs the capture proxy while it is open."""
     from inspector.gui.app import missing_display
 
@@ -83,7 +70,6 @@ def gui_command(db_path: Path, listen: str, mode: str, config_path: Path | None,
     from inspector.gui.app import run
     from inspector.proxy_modes import ProxySettings
 
-    settings = ProxySettings(db_path=db_path, listen=listen, mode=mode,
-                             config_path=config_path, mitmproxy_options=options)  # fmt: skip
+    settings = ProxySettings(db_path, listen, mode, config_path, mitmproxy_options)
     status = run(settings, with_demo=demo)
     raise SystemExit(status)

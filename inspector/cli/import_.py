@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from inspector.cli.app import db_option, main
+from inspector.cli.app import config_option, db_option, main
 from inspector.errors import InspectorError
 from inspector.model import Body, Exchange
 from inspector.paths import default_config_path
@@ -139,13 +139,10 @@ def _summary(path: Path, result: ImportResult, elapsed_s: float) -> str:
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+@config_option(
+    "Grouping and redaction rules, applied exactly as during live capture.",
     default=default_config_path,
     show_default="$INSPECTOR_CONFIG or the user config file when it exists",
-    help="Grouping and redaction rules, applied exactly as during live capture.",
 )
 def import_command(file: Path, db_path: Path, config_path: Path | None) -> None:
     """Load a HAR file or a mitmproxy flow dump into the capture database.

@@ -14,8 +14,8 @@ from types import FrameType
 
 import click
 
-from inspector.cli.app import db_option, main
-from inspector.cli.capture import _listen_callback, set_callback
+from inspector.cli.app import config_option, db_option, main
+from inspector.cli.capture import _listen_callback, set_option
 from inspector.errors import InspectorError
 from inspector.proxy_modes import DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, ProxySettings
 
@@ -147,13 +147,7 @@ def _summary(figures: _RunFigures | None, source: str, db_path: Path) -> str:
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @db_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Configuration file (grouping, redaction) for the capture this command starts.",
-)
+@config_option("Configuration file (grouping, redaction) for the capture this command starts.")
 @click.option(
     "--listen",
     "listen",
@@ -163,15 +157,8 @@ def _summary(figures: _RunFigures | None, source: str, db_path: Path) -> str:
     "there (the app's, say) is joined; otherwise one is started for the command and stopped "
     "after it. Port 0 always starts one, on a free port.",
 )
-@click.option(
-    "--set",
-    "mitmproxy_options",
-    metavar="KEY=VALUE",
-    multiple=True,
-    callback=set_callback,
-    help="A mitmproxy option for the capture it starts, e.g. --set ssl_insecure=true for an "
-    "API with a self-signed certificate. Repeatable.",
-)
+@set_option("A mitmproxy option for the capture it starts, e.g. --set ssl_insecure=true for "
+            "an API with a self-signed certificate.")  # fmt: skip
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
 def run_command(
