@@ -36,6 +36,7 @@ from inspector.store.filters import SqlFilter
 from inspector.store.percentiles import IntArray
 from inspector.store.rollup_frames import Frame, Groups, concat, regroup
 from inspector.store.selection import Selection, consumers_join
+from inspector.store.series import histogram_edges
 from inspector.store.stats import consumer_records
 
 EXACT_LIMIT = 50_000  # selections up to this many exchanges are answered from their rows
@@ -222,14 +223,7 @@ def histogram(groups: Groups, bins: int) -> tuple[np.ndarray, np.ndarray, bool]:
     counts = groups.pair_count
     if not counts.sum():
         return np.zeros(0), np.zeros(0, dtype=np.int64), False
-    low, high = float(np.min(values)), float(groups.duration_max[0])
-    log = low > 0 and high / low > 20
-    if high <= low:
-        edges = np.array([low - 0.5, high + 0.5])
-    elif log:
-        edges = np.geomspace(low, high, bins + 1)
-    else:
-        edges = np.linspace(low, high, bins + 1)
+    edges, log = histogram_edges(float(np.min(values)), float(groups.duration_max[0]), bins)
     clipped = np.clip(values, edges[0], edges[-1])
     hist, edges = np.histogram(clipped, bins=edges, weights=counts)
     return edges.astype(np.float64), hist.astype(np.int64), log

@@ -163,19 +163,23 @@ def _sample_points(
     return ids[chosen], times[chosen], durations[chosen]
 
 
+def histogram_edges(low: float, high: float, bins: int) -> tuple[FloatArray, bool]:
+    """The bin edges of a latency histogram from `low` to `high` ms, and whether they are
+    log-spaced: latencies spanning orders of magnitude get log-spaced bins, which keep the fast
+    majority readable. One value makes one bin around it."""
+    log = low > 0 and high / low > 20
+    if high <= low:
+        return np.array([low - 0.5, high + 0.5]), log
+    if log:
+        return np.geomspace(low, high, bins + 1), log
+    return np.linspace(low, high, bins + 1), log
+
+
 def _histogram(durations: FloatArray, bins: int) -> tuple[FloatArray, IntArray, bool]:
     known = durations[~np.isnan(durations)]
     if known.size == 0:
         return _empty(), np.zeros(0, dtype=np.int64), False
-    low, high = float(np.min(known)), float(np.max(known))
-    log = low > 0 and high / low > 20
-    if high <= low:
-        edges = np.array([low - 0.5, high + 0.5])
-    elif log:
-        # Latencies span orders of magnitude: log-spaced bins keep the fast majority readable.
-        edges = np.geomspace(low, high, bins + 1)
-    else:
-        edges = np.linspace(low, high, bins + 1)
+    edges, log = histogram_edges(float(np.min(known)), float(np.max(known)), bins)
     counts, edges = np.histogram(known, bins=edges)
     return edges.astype(np.float64), counts.astype(np.int64), log
 
