@@ -17,6 +17,16 @@ def duration_text(ms: float | None, missing: str = "") -> str:
     return f"{ms / 1000:.2f} s"
 
 
+def period_text(seconds: int, *, spaced: bool = False) -> str:
+    """604800 -> `7d`, 5400 -> `90m`, 45 -> `45s`: the largest unit, up to days, that divides it
+    exactly, as the configuration writes a period (`max_age = "7d"`). `spaced` is for prose
+    beside other words: `7 d`, `90 min`, `45 s`."""
+    for unit, spaced_unit, size in (("d", "d", 86400), ("h", "h", 3600), ("m", "min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {spaced_unit}" if spaced else f"{seconds // size}{unit}"
+    return f"{seconds} s" if spaced else f"{seconds}s"
+
+
 def size_text(count: float | None, missing: str = "") -> str:
     """`512 B`, `1.5 KB`, `5.0 MB`: binary multiples, as the filter language's `size:>10k`."""
     if count is None:

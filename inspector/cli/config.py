@@ -17,6 +17,7 @@ from inspector.config.grouping import FunctionRule, SourceRule
 from inspector.config.locate import line_of
 from inspector.config.secret_shapes import TOKEN_FORMATS
 from inspector.config.sources import Source
+from inspector.units import period_text
 
 if TYPE_CHECKING:
     from inspector.exporters.options import OptionError
@@ -29,13 +30,6 @@ def config_group() -> None:
 
 def _source(source: Source) -> str:
     return f"{source.spec} (stored as a fingerprint)" if source.credential else source.spec
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -73,7 +67,7 @@ def describe(config: Config) -> list[str]:
     builtin_excludes = sum(1 for p in capture.exclude_paths if p in BUILTIN_EXCLUDE_PATHS)
     retention = capture.retention
     kept = [
-        f"max age {_duration(retention.max_age_seconds)}" if retention.max_age_seconds else "",
+        f"max age {period_text(retention.max_age_seconds)}" if retention.max_age_seconds else "",
         f"at most {retention.max_exchanges} exchanges" if retention.max_exchanges else "",
         f"at most {retention.max_db_mb} MB" if retention.max_db_mb else "",
     ]

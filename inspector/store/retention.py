@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from inspector.config.settings import Retention
 from inspector.store.prune import delete_exchanges
+from inspector.units import period_text
 
 logger = logging.getLogger("inspector.capture")
 
@@ -44,14 +45,6 @@ SIZE_LOW_WATER = 0.9
 FTS_MERGE_PAGES = 256
 
 _AGE, _COUNT, _SIZE = "age", "count", "size"
-
-
-def describe_duration(seconds: int) -> str:
-    """604800 -> `7d`, 5400 -> `90m`: the largest unit (up to days) that divides it exactly."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def used_bytes(conn: sqlite3.Connection) -> int:
@@ -144,7 +137,7 @@ class Pruner:
         limits = self.retention
         parts = []
         if self.totals.by_age:
-            age = describe_duration(limits.max_age_seconds or 0)
+            age = period_text(limits.max_age_seconds or 0)
             parts.append(f"{self.totals.by_age} exchanges older than {age}")
         if self.totals.by_count:
             parts.append(

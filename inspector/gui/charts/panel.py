@@ -36,6 +36,7 @@ from inspector.store.filters import MATCH_ALL, SqlFilter
 from inspector.store.queries import chart_data
 from inspector.store.selection import Selection
 from inspector.store.series import NO_CONSUMER, OTHER_CONSUMERS, ChartData
+from inspector.units import period_text
 
 # (label, seconds back from now, live). None seconds: the whole capture.
 RANGES: tuple[tuple[str, float | None, bool], ...] = (
@@ -45,14 +46,6 @@ RANGES: tuple[tuple[str, float | None, bool], ...] = (
     ("All", None, True),
 )
 CUSTOM_RANGE = "Dragged range"
-
-
-def bucket_label(seconds: int) -> str:
-    """60 -> "1 min", 7200 -> "2 h": how the summary names the bucket size."""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} s"
 
 
 class ChartsPanel(QWidget):
@@ -225,7 +218,7 @@ class ChartsPanel(QWidget):
                 f"{data.total:,} request{'' if data.total == 1 else 's'} · "
                 f"p50 {data.p50_ms or 0:.0f} ms · "
                 f"p95 {data.p95_ms or 0:.0f} ms · p99 {data.p99_ms or 0:.0f} ms · "
-                f"{bucket_label(data.bucket_seconds)} buckets"
+                f"{period_text(data.bucket_seconds, spaced=True)} buckets"
             )
 
     def _on_failed(self, message: str) -> None:
