@@ -6,15 +6,15 @@ turn; the last test checks it still serves and that its peak resident memory sta
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from inspector.config.defaults import DEFAULT_MAX_BODY_BYTES as MAX_BODY_BYTES
 from inspector.model import Exchange
-from tests.capture.capture_support import ProxyProcess, start_capture, wait_for_exchanges
+from tests.capture.capture_support import ProxyProcess, wait_for_exchanges
 from tests.reliability.hostile_servers import (
     BOMB_DECODED_BYTES,
     HUGE_HEADER_BYTES,
@@ -23,35 +23,15 @@ from tests.reliability.hostile_servers import (
     REPEATED_HEADERS,
     closed_port,
     gzip_bomb,
-    hostile_upstream,
 )
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(60)]
 
-MAX_BODY_BYTES = 1024 * 1024  # the default [capture] max_body_bytes
 HUGE_BYTES = 100 * 1024 * 1024
 ENDLESS_READ_BYTES = 20 * 1024 * 1024
 # Peak resident memory of the capture process over the whole module: mitmproxy plus our recorder
 # idle at about 100 MB; holding any one hostile body whole would pass this bound.
 PEAK_RSS_BOUND_BYTES = 250 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def hostile_port() -> Iterator[int]:
-    yield from hostile_upstream()
-
-
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    process = start_capture(tmp_path_factory.mktemp("hostile"))
-    try:
-        yield process
-    finally:
-        code = process.stop()
-        if process.process.poll() is None:
-            process.stop(signal.SIGKILL)
-        assert code == 0, process.text("stderr")
-        assert "Traceback" not in process.text("stderr"), process.text("stderr")
 
 
 @pytest.fixture

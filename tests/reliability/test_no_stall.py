@@ -9,48 +9,28 @@ stored, saying that decoding stopped or the header block was cut.
 from __future__ import annotations
 
 import http.client
-import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
+from inspector.config.defaults import DEFAULT_MAX_BODY_BYTES as MAX_BODY_BYTES
 from tests.capture.capture_servers import Upstream
-from tests.capture.capture_support import ProxyProcess, start_capture, wait_for_exchanges
+from tests.capture.capture_support import ProxyProcess, wait_for_exchanges
 from tests.reliability.hostile_servers import (
     GIANT_BOMB_MEMBERS,
     HEADER_BOMB_BYTES,
     SMALL_BOMB_MEMBERS,
     gzip_member,
-    hostile_upstream,
     zstd_bomb,
 )
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(180)]
 
-MAX_BODY_BYTES = 1024 * 1024  # the default [capture] max_body_bytes
 EXTRA_LATENCY_BOUND_S = 1.0
-
-
-@pytest.fixture(scope="module")
-def hostile_port() -> Iterator[int]:
-    yield from hostile_upstream()
-
-
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    process = start_capture(tmp_path_factory.mktemp("stall"))
-    try:
-        yield process
-    finally:
-        code = process.stop()
-        if process.process.poll() is None:
-            process.stop(signal.SIGKILL)
-        assert code == 0, process.text("stderr")
-        assert "Traceback" not in process.text("stderr"), process.text("stderr")
 
 
 class Prober:
