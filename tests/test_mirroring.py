@@ -29,7 +29,6 @@ UNMIRRORED = frozenset({
     "store.answers", "store.filter_syntax", "store.filter_terms", "store.percentiles",
     "store.query_base", "store.read", "store.rollup_answers", "store.rollup_charts",
     "store.rollup_frames", "store.schema", "testing.certificates", "testing.factories",
-    "testing.secret_corpus",
 })  # fmt: skip
 
 
