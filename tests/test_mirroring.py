@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 UNMIRRORED = frozenset({
     "agent.answers", "agent.http", "agent.server",
     "capture.runner", "cli.app",
-    "compare.marks", "compare.render", "config.defaults",
+    "config.defaults",
     "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
