@@ -18,7 +18,7 @@ UNMIRRORED = frozenset({
     "agent.answers", "agent.http", "agent.server",
     "capture.runner", "cli.app",
     "config.defaults",
-    "config.request_view", "config.schema", "config.secret_shapes",
+    "config.request_view", "config.schema",
     "demo.clients", "errors", "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
