@@ -15,7 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
-    "agent.answers", "agent.http", "agent.server",
     "capture.runner", "cli.app",
     "config.defaults",
     "config.request_view", "config.schema",
