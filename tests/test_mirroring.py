@@ -15,10 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
-    "capture.runner", "cli.app",
+    "capture.runner",
     "config.defaults",
     "config.request_view", "config.schema",
-    "demo.clients", "errors", "gui.app",
+    "demo.clients", "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
     "gui.export_jobs", "gui.models.compare", "gui.models.consumers", "gui.theme",
