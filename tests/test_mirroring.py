@@ -25,7 +25,7 @@ UNMIRRORED = frozenset({
     "intercept.capture_child", "intercept.probe", "intercept.session",
     "store.answers", "store.filter_syntax", "store.filter_terms", "store.percentiles",
     "store.query_base", "store.read", "store.rollup_answers", "store.rollup_charts",
-    "store.rollup_frames", "store.schema", "testing.certificates", "testing.factories",
+    "store.rollup_frames", "store.schema",
 })  # fmt: skip
 
 
