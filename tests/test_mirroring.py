@@ -22,7 +22,6 @@ UNMIRRORED = frozenset({
     "gui.export_jobs", "gui.models.compare", "gui.models.consumers", "gui.theme",
     "gui.views.capture_bar", "gui.views.connect", "gui.views.consumers", "gui.views.forwarding",
     "gui.views.intercept", "gui.views.menus", "gui.views.requests", "gui.views.status_bar",
-    "intercept.capture_child",
     "store.answers", "store.filter_syntax", "store.filter_terms", "store.percentiles",
     "store.query_base", "store.read", "store.rollup_answers", "store.rollup_charts",
     "store.rollup_frames", "store.schema",
