@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
     "capture.runner",
-    "demo.clients", "gui.app",
+    "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
     "gui.export_jobs", "gui.models.compare", "gui.models.consumers", "gui.theme",
