@@ -15,21 +15,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 UNMIRRORED = frozenset({
-    "agent.answers", "agent.http", "agent.server",
-    "capture.runner", "cli.app",
-    "compare.marks", "compare.render", "config.defaults",
-    "config.request_view", "config.schema", "config.secret_shapes",
-    "demo.clients", "errors", "gui.app",
+    "gui.app",
     "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
     "gui.export_jobs", "gui.models.compare", "gui.models.consumers", "gui.theme",
     "gui.views.capture_bar", "gui.views.connect", "gui.views.consumers", "gui.views.forwarding",
     "gui.views.intercept", "gui.views.menus", "gui.views.requests", "gui.views.status_bar",
-    "intercept.capture_child", "intercept.probe", "intercept.session",
     "store.answers", "store.filter_syntax", "store.filter_terms", "store.percentiles",
     "store.query_base", "store.read", "store.rollup_answers", "store.rollup_charts",
-    "store.rollup_frames", "store.schema", "testing.certificates", "testing.factories",
-    "testing.secret_corpus",
+    "store.rollup_frames", "store.schema",
 })  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -94,9 +95,14 @@ class CaptureChild:
 
     def wait_listening(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Return once the proxy accepts connections; raise CaptureChildFailed if it cannot."""
-        self._listening.wait(timeout_s)
+        ended = self._listening.wait(timeout_s)
         if self.port:
             return
+        if ended:
+            # Its stdout closed: it is exiting, but may not have been reaped yet. Without this
+            # wait its own error (and exit status) would be lost to the timeout message below.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(STOP_TIMEOUT_S)
         if self._process.poll() is None:
             self.stop()
             raise CaptureChildFailed(f"The capture did not start within {timeout_s:.0f} s.", 1)

@@ -61,6 +61,12 @@ def mitmproxy_ca(confdir: Path) -> bytes:
         ) from None
     if not _PEM_BLOCK.search(pem):
         raise TrustError(f"{path} holds no PEM certificate.")
+    try:
+        x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        raise TrustError(
+            f"{path} holds a damaged certificate; delete it and start a capture to make a new one."
+        ) from None
     return pem
 
 

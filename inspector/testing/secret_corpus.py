@@ -182,9 +182,10 @@ def placements() -> list[Placement]:
         f"AWS4-HMAC-SHA256 Credential={shape['aws_key_id']}/20261203/us-east-1/s3/aws4_request, "
         f"SignedHeaders=host;x-amz-date, Signature={aws_secret}",
     ),)))  # fmt: skip
-    basic_password = _rand(20)
-    add(Placement("Authorization: Basic", basic_password, request_headers=(
-        ("Authorization", "Basic " + base64.b64encode(f"ada:{basic_password}".encode()).decode()),
+    # The secret is the encoded pair: the password alone is never on the wire to look for.
+    basic_credentials = base64.b64encode(f"ada:{_rand(20)}".encode()).decode()
+    add(Placement("Authorization: Basic", basic_credentials, request_headers=(
+        ("Authorization", "Basic " + basic_credentials),
     )))  # fmt: skip
     cookie = _rand(32)
     add(Placement("Cookie pair", cookie,

@@ -1,4 +1,5 @@
-"""Source tags from proxy credentials, and the capture probe, through a real `inspector capture`."""
+"""Source tags from proxy credentials through a real `inspector capture` (and a mitmdump of your
+own answering the probe)."""
 
 from __future__ import annotations
 
@@ -107,28 +108,6 @@ def test_other_proxy_credentials_are_not_taken_for_a_tag(
         http.get(upstream.url(f"{prefix}/json"))
     (stored,) = wait_for_exchanges(capture.db_path, prefix)
     assert stored.source == ""
-
-
-def test_the_probe_names_database_and_ca_and_is_never_recorded(
-    capture: ProxyProcess, upstream: Upstream, prefix: str
-) -> None:
-    info = probe_capture(capture.host, capture.port)
-
-    assert info is not None
-    assert info.db_path == capture.db_path.resolve()
-    assert info.confdir == capture.confdir.resolve()
-    assert info.modes == ("regular",)
-    assert info.reverse_mode is None
-    with httpx.Client(proxy=capture.url) as http:
-        assert http.get("http://inspector.invalid/other").status_code == 404
-        http.get(upstream.url(f"{prefix}/json"))  # committed after the probes
-    wait_for_exchanges(capture.db_path, prefix)
-    conn = sqlite3.connect(capture.db_path)
-    try:
-        probes = conn.execute("SELECT count(*) FROM exchanges WHERE host = 'inspector.invalid'")
-        assert probes.fetchone()[0] == 0
-    finally:
-        conn.close()
 
 
 def test_your_own_mitmdump_with_the_addon_answers_the_probe_and_tags(

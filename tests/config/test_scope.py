@@ -10,17 +10,6 @@ from inspector.config import load_config, parse_config
 from inspector.config.scope import Scope, split_host_port
 
 
-def test_defaults_skip_health_checks_and_browser_noise() -> None:
-    config = load_config(None)
-    for path in ("/health", "/healthz", "/_health", "/api/health-check", "/heartbeat",
-                 "/ping", "/ready", "/live/", "/favicon.ico", "/favicon-32x32.png",
-                 "/robots.txt", "/sitemap.xml", "/.well-known/openid-configuration",
-                 "/apple-touch-icon.png", "/sw.js"):  # fmt: skip
-        assert not config.wants("api.local", 80, path), path
-    for path in ("/users", "/health/records", "/pings", "/v1/ready-orders", "/"):
-        assert config.wants("api.local", 80, path), path
-
-
 def test_the_query_is_not_part_of_the_path() -> None:
     assert not load_config(None).wants("api.local", 80, "/health?verbose=1")
 

@@ -5,19 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from inspector.config import load_config
 from inspector.demo.clients import DEMO_CLIENTS
 from inspector.demo.synthetic import DAY_S, generate_exchanges, write_synthetic
-from inspector.resource_files import resource
 
 NOW = 1_795_000_000.0
-
-
-def test_the_demo_configuration_loads_and_names_every_keyed_consumer() -> None:
-    config = load_config(Path(str(resource("demo-config.toml"))))
-    known = {entry.id for entry in config.grouper.known}
-    keyed = {c.secret for c in DEMO_CLIENTS if c.auth in ("api-key", "query-key")}
-    assert keyed <= known
 
 
 def test_rows_have_consumers_a_status_mix_and_span_a_day(db: sqlite3.Connection) -> None:

@@ -87,6 +87,12 @@ def test_a_missing_or_empty_ca_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "mitmproxy-ca-cert.pem").write_text("not a certificate")
     with pytest.raises(TrustError, match="holds no PEM certificate"):
         mitmproxy_ca(tmp_path)
+    # PEM-shaped but not a certificate: a TrustError too, not a parser's ValueError.
+    (tmp_path / "mitmproxy-ca-cert.pem").write_text(
+        "-----BEGIN CERTIFICATE-----\nAAAAnotacert\n-----END CERTIFICATE-----\n"
+    )
+    with pytest.raises(TrustError, match=r"mitmproxy-ca-cert\.pem holds a damaged certificate"):
+        mitmproxy_ca(tmp_path)
 
 
 def test_the_spki_pin_is_chromiums(ca_pem: bytes) -> None:

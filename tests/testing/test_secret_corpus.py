@@ -39,6 +39,23 @@ def test_the_corpus_is_broad() -> None:
     assert len({p.name for p in PLACEMENTS}) == len(PLACEMENTS)
 
 
+@pytest.mark.parametrize("placement", [*PLACEMENTS, *harmless()], ids=lambda p: p.name)
+def test_each_case_plants_its_secret_and_its_kept_text(placement: Placement) -> None:
+    # Otherwise the redaction checks below pass on a case that never held a secret.
+    raw = _stored_text(exchange_of(placement))
+    if placement.secret:
+        assert any(form in raw for form in forms_of(placement.secret)), placement.name
+    for text in placement.kept:
+        assert text.encode() in raw, f"{placement.name}: {text!r} is not in the exchange"
+
+
+def test_forms_of_spells_a_secret_every_way_it_can_reach_disk() -> None:
+    forms = forms_of('a/b+c"d')
+    assert set(forms) == {b'a/b+c"d', b"a%2Fb%2Bc%22d", b"YS9iK2MiZA==", b'a/b+c\\"d'}
+    pem = "-----BEGIN PRIVATE KEY-----\nAAAA\nBBBB\n-----END PRIVATE KEY-----"
+    assert forms_of(pem) == [b"AAAA", b"BBBB"]
+
+
 @pytest.mark.parametrize("placement", PLACEMENTS, ids=lambda p: p.name)
 def test_no_secret_survives_capture_rules(placement: Placement) -> None:
     processed = CONFIG.process(exchange_of(placement))
