@@ -50,6 +50,13 @@ def _listening(qtbot: QtBot, capture: CaptureProcess) -> str:
     return capture.address
 
 
+def test_forwarding_adds_one_forward_argument_per_name(tmp_path: Path) -> None:
+    settings = CaptureSettings(db_path=tmp_path / "c.db", forward=("readme", "es"))
+    arguments = settings.arguments()
+    assert arguments[-4:] == ["--forward", "readme", "--forward", "es"]
+    assert "--forward" not in CaptureSettings(db_path=tmp_path / "c.db").arguments()
+
+
 def test_traffic_through_the_proxy_fills_table_consumers_and_details(
     qtbot: QtBot, make_window: Callable[..., MainWindow], capture: CaptureProcess,
     httpserver: HTTPServer,

@@ -65,7 +65,7 @@ def test_model_passes_qtmodeltester(
 ) -> None:
     model = EndpointsTableModel()
     model.set_rows(load_endpoint_rows(db, Selection(MATCH_ALL), SPEC))
-    qtmodeltester.check(model)
+    qtmodeltester.check(model)  # type: ignore[no-untyped-call]  # pytest-qt leaves it untyped
 
 
 def test_view_loads_sorts_and_chooses(

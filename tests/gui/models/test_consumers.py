@@ -46,7 +46,7 @@ def test_each_consumer_with_its_numbers_busiest_first(
         make_exchange(consumer=None, started_at=50),
     )  # fmt: skip
     _refreshed(qtbot, model)
-    qtmodeltester.check(model)
+    qtmodeltester.check(model)  # type: ignore[no-untyped-call]  # pytest-qt leaves it untyped
     names = [model.index(row, columns.NAME).data() for row in range(model.rowCount())]
     assert names == ["All consumers", "Acme Corp", "(no consumer)", "key-solo"]
     acme = model.row_at(1)

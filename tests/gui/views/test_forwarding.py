@@ -56,13 +56,6 @@ def _menu_texts(window: MainWindow) -> list[str]:
     return [action.text() for action in window.forwarding.menu.actions()]
 
 
-def test_forwarding_adds_one_forward_argument_per_name(tmp_path: Path) -> None:
-    settings = CaptureSettings(db_path=tmp_path / "c.db", forward=("readme", "es"))
-    arguments = settings.arguments()
-    assert arguments[-4:] == ["--forward", "readme", "--forward", "es"]
-    assert "--forward" not in CaptureSettings(db_path=tmp_path / "c.db").arguments()
-
-
 def test_a_toggle_sets_the_proxy_forward_list_and_is_kept_for_the_next_window(
     make_window: Callable[..., MainWindow], capture: CaptureProcess, settings: QSettings
 ) -> None:
