@@ -23,7 +23,7 @@ UNMIRRORED = frozenset({
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter", "gui.app",
     "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
     "gui.charts.style", "gui.compare_jobs", "gui.database_files",
-    "gui.export_jobs", "gui.models.compare", "gui.theme",
+    "gui.export_jobs", "gui.theme",
     "gui.views.capture_bar",
     "gui.views.menus", "gui.views.requests", "gui.views.status_bar",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
