@@ -27,8 +27,8 @@ UNMIRRORED = frozenset({
     "gui.views.capture_bar",
     "gui.views.menus", "gui.views.requests", "gui.views.status_bar",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
-    "store.answers", "store.filter_terms", "store.percentiles",
-    "store.query_base", "store.read", "store.rollup_answers", "store.rollup_charts",
+    "store.answers", "store.filter_terms",
+    "store.query_base", "store.read", "store.rollup_charts",
     "store.rollup_frames", "store.schema", "testing.certificates", "testing.factories",
     "testing.secret_corpus",
 })  # fmt: skip
