@@ -28,7 +28,7 @@ UNMIRRORED = frozenset({
     "gui.views.menus", "gui.views.requests", "gui.views.status_bar",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
     "store.answers", "store.filter_terms",
-    "store.query_base", "store.read", "store.rollup_charts",
+    "store.rollup_charts",
     "store.rollup_frames", "store.schema", "testing.certificates", "testing.factories",
     "testing.secret_corpus",
 })  # fmt: skip
