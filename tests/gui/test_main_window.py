@@ -351,15 +351,6 @@ def test_the_toolbar_has_icons_and_clear_stands_apart_at_the_far_end(
     assert clear.geometry().left() - follow.geometry().right() > 100  # with room between
 
 
-def test_the_status_bar_counts_one_request_in_the_singular(
-    qtbot: QtBot, window: MainWindow
-) -> None:
-    window.status.set_counts(1, 1)
-    assert window.status.counts.text() == "1 request"
-    window.status.set_counts(2, 2)
-    assert window.status.counts.text() == "2 requests"
-
-
 def test_an_empty_capture_says_how_to_connect_a_client(
     qtbot: QtBot, make_window: Callable[..., MainWindow]
 ) -> None:
