@@ -22,7 +22,7 @@ UNMIRRORED = frozenset({
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter", "gui.app",
     "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
-    "gui.charts.style", "gui.compare_jobs", "gui.database_files",
+    "gui.charts.style",
     "gui.export_jobs", "gui.theme",
     "gui.views.capture_bar",
     "gui.views.menus", "gui.views.requests",
