@@ -25,7 +25,7 @@ UNMIRRORED = frozenset({
     "gui.charts.style",
     "gui.export_jobs", "gui.theme",
     "gui.views.capture_bar",
-    "gui.views.menus", "gui.views.requests",
+    "gui.views.menus",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
     "store.answers", "store.filter_terms",
     "store.rollup_charts",
