@@ -21,8 +21,8 @@ UNMIRRORED = frozenset({
     "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter", "gui.app",
-    "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
-    "gui.charts.style",
+   
+   
     "gui.export_jobs", "gui.theme",
     "gui.views.capture_bar",
     "gui.views.menus",
