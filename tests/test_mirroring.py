@@ -24,7 +24,7 @@ UNMIRRORED = frozenset({
     "gui.export_jobs", "gui.views.menus",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
     "store.answers", "store.filter_terms", "store.rollup_charts",
-    "store.rollup_frames", "store.schema", "testing.certificates", "testing.factories",
+    "store.rollup_frames", "testing.certificates", "testing.factories",
     "testing.secret_corpus",
 })  # fmt: skip
 
