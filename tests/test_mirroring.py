@@ -21,7 +21,6 @@ UNMIRRORED = frozenset({
     "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter", "gui.app",
-    "gui.export_jobs",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
     "store.answers", "store.filter_terms", "store.rollup_charts",
     "store.rollup_frames", "testing.certificates", "testing.factories",
