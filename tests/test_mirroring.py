@@ -20,7 +20,7 @@ UNMIRRORED = frozenset({
     "cli.export", "cli.export_services", "cli.gui", "cli.import_", "cli.mcp", "cli.run",
     "compare.fail_on", "compare.marks", "compare.render", "compare.sides", "config.defaults",
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
-    "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter", "gui.app",
+    "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
     "store.answers", "store.filter_terms", "store.rollup_charts",
     "store.rollup_frames", "testing.certificates", "testing.factories",
