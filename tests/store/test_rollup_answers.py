@@ -43,4 +43,3 @@ def test_small_selections_are_answered_exactly(busy: sqlite3.Connection) -> None
     assert summary.requests <= rollup_answers.EXACT_LIMIT
     assert summary.method.exact_percentiles
     assert summary.to_json() == stats.summary(busy, Selection().where()).to_json()
-
