@@ -23,7 +23,7 @@ UNMIRRORED = frozenset({
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
     "store.answers",
-    "store.rollup_frames", "testing.certificates", "testing.factories",
+    "testing.certificates", "testing.factories",
     "testing.secret_corpus",
 })  # fmt: skip
 
