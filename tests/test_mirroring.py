@@ -22,7 +22,6 @@ UNMIRRORED = frozenset({
     "config.errors", "config.request_view", "config.schema", "config.secret_shapes",
     "demo.clients", "errors", "exporters.files", "exporters.otlp_exporter",
     "intercept.capture_child", "intercept.probe", "intercept.session", "paths", "resource_files",
-    "store.answers",
     "testing.certificates", "testing.factories",
     "testing.secret_corpus",
 })  # fmt: skip
