@@ -1,11 +1,7 @@
 """Every module of inspector/ has a test file of the same name at the same place under tests/
 (`inspector/store/read.py` -> `tests/store/test_read.py`), so a reader finds a module's tests
-without searching.
-
-Modules written before this rule are listed in UNMIRRORED: their tests live under other names
-(`tests/capture/test_capture_traffic.py` covers several capture modules). The list may only
-shrink: a new module without its test file fails here, and so does a listed module that has
-gained one (take it off the list).
+without searching. A test of several modules working together (a live capture, the CLI on
+real traffic) may live beside them under a name of its own, but no module goes without its file.
 """
 
 from __future__ import annotations
@@ -13,18 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-UNMIRRORED = frozenset({
-    "gui.app",
-    "gui.charts.endpoints", "gui.charts.histogram", "gui.charts.latency", "gui.charts.stacked",
-    "gui.charts.style", "gui.compare_jobs", "gui.connect_snippets", "gui.database_files",
-    "gui.export_jobs", "gui.models.compare", "gui.models.consumers", "gui.theme",
-    "gui.views.capture_bar", "gui.views.connect", "gui.views.consumers", "gui.views.forwarding",
-    "gui.views.intercept", "gui.views.menus", "gui.views.requests", "gui.views.status_bar",
-    "store.answers", "store.filter_syntax", "store.filter_terms", "store.percentiles",
-    "store.query_base", "store.read", "store.rollup_answers", "store.rollup_charts",
-    "store.rollup_frames", "store.schema",
-})  # fmt: skip
 
 
 def _modules() -> dict[str, Path]:
@@ -39,19 +23,10 @@ def _modules() -> dict[str, Path]:
     return found
 
 
-def test_every_new_module_has_its_test_file() -> None:
-    missing = sorted(name for name, test in _modules().items()
-                     if not test.exists() and name not in UNMIRRORED)  # fmt: skip
+def test_every_module_has_its_test_file() -> None:
+    missing = sorted(name for name, test in _modules().items() if not test.exists())
     assert not missing, "write " + ", ".join(
         str(_modules()[name].relative_to(ROOT)) for name in missing)  # fmt: skip
-
-
-def test_the_list_of_exceptions_only_shrinks() -> None:
-    modules = _modules()
-    mirrored_now = sorted(name for name in UNMIRRORED if modules.get(name, Path()).exists())
-    assert not mirrored_now, f"take these off UNMIRRORED, they have tests now: {mirrored_now}"
-    gone = sorted(UNMIRRORED - modules.keys())
-    assert not gone, f"take these off UNMIRRORED, the modules are gone: {gone}"
 
 
 def test_every_test_folder_is_a_package() -> None:

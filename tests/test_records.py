@@ -63,11 +63,18 @@ def test_the_endpoint_of_an_exchange_not_yet_stored_is_derived_from_its_path() -
     )
 
 
-@pytest.mark.parametrize(("epoch_s", "text"), [
-    (0.0, "1970-01-01T00:00:00.000Z"),
-    (1_764_000_000.123_456, "2025-11-24T16:00:00.123Z"),
-    (1_764_000_000.9999, "2025-11-24T16:00:00.999Z"),  # cut, never rounded into the next second
-    (None, None),
-])  # fmt: skip
-def test_times_are_utc_to_the_millisecond(epoch_s: float | None, text: str | None) -> None:
+@pytest.mark.parametrize(
+    ("epoch_s", "text"),
+    [
+        (0, "1970-01-01T00:00:00.000Z"),
+        (1_700_000_000.1234, "2023-11-14T22:13:20.123Z"),
+        (1_700_000_000.9999, "2023-11-14T22:13:20.999Z"),  # cut, not rounded up
+        (-1.5, "1969-12-31T23:59:58.500Z"),  # an odd HAR file's timestamp still prints
+        (253_402_300_799, "9999-12-31T23:59:59.000Z"),
+        (None, None),
+    ],
+)
+def test_timestamps_print_in_utc_to_the_millisecond(
+    epoch_s: float | None, text: str | None
+) -> None:
     assert iso_utc(epoch_s) == text

@@ -180,7 +180,7 @@ def test_an_import_is_counted_in_the_rollups_like_captured_traffic(tmp_path: Pat
     """A HAR exported from one capture and imported into another gives the same statistics,
     from rollups that equal a rebuild from the imported rows."""
     from inspector.store import rollups
-    from tests.store.test_rollups import canonical, rebuilt, traffic
+    from tests.store.rollup_support import canonical, rebuilt, traffic
 
     source, target = tmp_path / "source.db", tmp_path / "target.db"
     conn = open_db(source)

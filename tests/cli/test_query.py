@@ -239,7 +239,7 @@ def test_stats_text_says_when_percentiles_come_from_rollups(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from inspector.store import rollup_answers
-    from tests.store.test_rollups import traffic
+    from tests.store.rollup_support import traffic
 
     db_path = tmp_path / "big.db"
     conn = open_db(db_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QMenu, QToolBar
+from PySide6.QtWidgets import QInputDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from inspector.config.fingerprint import fingerprint
@@ -363,29 +363,6 @@ def test_a_file_only_browsed_cannot_be_renamed_into(
     assert row is not None
     menu = window.consumers_view.build_menu(row)
     assert not _menu_action(menu, "Name this consumer…").isEnabled()
-
-
-def test_the_toolbar_has_icons_and_clear_stands_apart_at_the_far_end(
-    qtbot: QtBot, window: MainWindow
-) -> None:
-    (toolbar,) = window.findChildren(QToolBar)
-    window.resize(1600, 900)  # a wide window: the room goes between the actions and Clear
-    qtbot.waitUntil(lambda: toolbar.width() > 1500)
-    actions = [a for a in toolbar.actions() if not a.isSeparator() and a.text()]
-    assert all(not action.icon().isNull() for action in actions), [a.text() for a in actions]
-    clear = toolbar.widgetForAction(window.clear_action)
-    follow = toolbar.widgetForAction(window.open_action)
-    assert clear.geometry().right() > toolbar.width() - 80  # at the far end
-    assert clear.geometry().left() - follow.geometry().right() > 100  # with room between
-
-
-def test_the_status_bar_counts_one_request_in_the_singular(
-    qtbot: QtBot, window: MainWindow
-) -> None:
-    window.status.set_counts(1, 1)
-    assert window.status.counts.text() == "1 request"
-    window.status.set_counts(2, 2)
-    assert window.status.counts.text() == "2 requests"
 
 
 def test_an_empty_capture_says_how_to_connect_a_client(

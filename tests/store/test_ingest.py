@@ -1,12 +1,11 @@
-"""write_batch and the readers: what goes in comes back out, consumers are upserted."""
+"""write_batch: what goes in comes back out, stored once, consumers upserted, text searchable."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from inspector.model import Body, Consumer
-from inspector.store import iter_exchanges, load_exchange, write_batch
-from inspector.store.filters import SqlFilter
+from inspector.store import load_exchange, write_batch
 from inspector.testing import make_exchange
 
 
@@ -52,11 +51,3 @@ def test_text_bodies_are_searchable_and_binary_ones_are_not(db: sqlite3.Connecti
         "SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH 'zanzibar'"
     ).fetchall()
     assert len(hits) == 1
-
-
-def test_iter_exchanges_streams_in_id_order_past_a_cursor(db: sqlite3.Connection) -> None:
-    ids = write_batch(db, [make_exchange(path=f"/items/{i}") for i in range(25)])
-    seen = [row_id for row_id, _ in iter_exchanges(db, after_id=ids[4], batch_size=7)]
-    assert seen == ids[5:]
-    posts = list(iter_exchanges(db, SqlFilter("e.method = ?", ("POST",))))
-    assert posts == []

@@ -1,5 +1,5 @@
-"""Rollups: the same counts as the rows, percentiles within the stated error, and kept right
-under retention pruning, deletes, imports, older writers, migration and kill -9."""
+"""Rollups: the same counts as the rows, kept right under retention pruning, deletes, imports,
+older writers, migration and kill -9. (Answers read from them: test_rollup_answers.py.)"""
 
 from __future__ import annotations
 
@@ -12,186 +12,23 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pytest
-
-from inspector.model import Body, Consumer, Exchange
-from inspector.store import open_db, percentiles, rollup_answers, rollups, stats, write_batch
+from inspector.store import open_db, rollup_answers, rollups
 from inspector.store.filters import compile_filter
 from inspector.store.prune import delete_exchanges
-from inspector.store.selection import ANONYMOUS, Selection
-from inspector.testing import make_exchange
-
-T0 = 1_795_000_000.0 + 17.25  # not on a minute: ranges have partial minutes at both ends
-CONSUMERS = [Consumer(id=f"key-{n}", label=f"Client {n}") for n in ("acme", "initech", "globex")]
-PATHS = ["/users", "/users/7", "/orders", "/orders/12/items", "/search", "/login"]
-
-
-def traffic(count: int, seed: int, start: float = T0, span_s: float = 3 * 3600) -> list[Exchange]:
-    """Exchanges a real API sees: several consumers and anonymous calls, methods, status codes,
-    failures without a response, latencies from under a millisecond to seconds, slow outliers."""
-    rng = random.Random(seed)
-    result = []
-    for _ in range(count):
-        failed = rng.random() < 0.03
-        status = rng.choice([200, 200, 200, 201, 204, 301, 400, 401, 404, 422, 500, 503])
-        duration = rng.lognormvariate(3.0, 1.4) if rng.random() > 0.01 else rng.uniform(0, 0.0005)
-        result.append(make_exchange(
-            started_at=start + rng.uniform(0, span_s),
-            method=rng.choice(["GET", "GET", "POST", "DELETE"]),
-            path=rng.choice(PATHS),
-            host=rng.choice(["localhost", "api.local"]),
-            port=rng.choice([8000, 443]),
-            scheme=rng.choice(["http", "https"]),
-            consumer=rng.choice([*CONSUMERS, None]),
-            status=None if failed else status,
-            reason="" if failed else "OK",
-            duration_ms=None if failed else duration,
-            error="Connection refused" if failed else None,
-            response_body=Body() if failed else Body(content=b"x" * rng.randint(0, 900)),
-            request_headers=(("User-Agent", rng.choice(["curl/8.5.0", "python-httpx/0.28"])),),
-        ))  # fmt: skip
-    return result
-
-
-def write(conn: sqlite3.Connection, exchanges: list[Exchange], batch: int = 97) -> None:
-    for start in range(0, len(exchanges), batch):
-        write_batch(conn, exchanges[start : start + batch])
-
-
-def canonical(conn: sqlite3.Connection) -> dict[tuple[object, ...], tuple[object, ...]]:
-    """Every rollup row by (level, bucket, dimensions), its sketch decoded: comparable across
-    databases whose key ids differ."""
-    keys = rollups.Keys(conn)
-    result: dict[tuple[object, ...], tuple[object, ...]] = {}
-    for level, bucket, key_id, *figures, sketch in conn.execute(
-        "SELECT level, bucket, key_id, requests, errors, timed, round(duration_sum, 6), "
-        "duration_max, slowest_id, request_bytes, response_bytes, last_seen, sketch FROM rollups"
-    ):
-        bins, counts = percentiles.decode(sketch)
-        where = (level, bucket, keys.dims[key_id])
-        assert where not in result
-        result[where] = (*figures, tuple(bins.tolist()), tuple(counts.tolist()))
-    return result
-
-
-def rebuilt(conn: sqlite3.Connection) -> dict[tuple[object, ...], tuple[object, ...]]:
-    """What a rebuild from the rows gives, without touching the database."""
-    conn.execute("SAVEPOINT check_rebuild")
-    try:
-        rollups.rebuild(conn)
-        return canonical(conn)
-    finally:
-        conn.execute("ROLLBACK TO check_rebuild")
-        conn.execute("RELEASE check_rebuild")
-
-
-def assert_same_answers(conn: sqlite3.Connection, selection: Selection) -> None:
-    """The rollup answer equals the exact one: counts exactly, percentiles within the error."""
-    plan = rollup_answers.plan(conn, selection, minimum=0)
-    assert plan is not None, selection
-    fast = rollup_answers.summary(conn, plan).to_json()
-    exact = stats.summary(conn, selection.where()).to_json()
-    for name in ("requests", "errors", "failed", "unidentified_requests", "methods", "schemes",
-                 "hosts", "user_agents", "status_codes"):  # fmt: skip
-        assert fast[name] == exact[name], name
-    assert_close(fast["latency_ms"], exact["latency_ms"], exact_keys=("max",))
-    assert len(_items(fast, "consumers")) == len(_items(exact, "consumers"))
-    for mine, theirs in zip(_items(fast, "consumers"), _items(exact, "consumers"), strict=True):
-        assert_close(mine, theirs, exact_keys=("id", "requests", "errors", "last_seen", "label"))
-    assert len(_items(fast, "endpoints")) == len(_items(exact, "endpoints"))
-    for mine, theirs in zip(_items(fast, "endpoints"), _items(exact, "endpoints"), strict=True):
-        assert_close(mine, theirs, exact_keys=("method", "endpoint", "requests", "errors",
-                                               "max_ms", "avg_request_bytes",
-                                               "avg_response_bytes"))  # fmt: skip
-
-
-def _items(answer: dict[str, object], key: str) -> list[object]:
-    items = answer[key]
-    assert isinstance(items, list), key
-    return items
-
-
-def assert_close(mine: object, theirs: object, exact_keys: tuple[str, ...]) -> None:
-    assert isinstance(mine, dict) and isinstance(theirs, dict)
-    for key, expected in theirs.items():
-        got = mine[key]
-        if key in exact_keys or not key.startswith("p") or expected is None:
-            assert got == expected, key
-        else:
-            # The stated bound, plus the microsecond under which durations count as 0.
-            assert abs(got - expected) <= percentiles.RELATIVE_ERROR * expected + 1e-3, key
-
-
-@pytest.fixture
-def busy(db: sqlite3.Connection) -> sqlite3.Connection:
-    write(db, traffic(6000, seed=1))
-    return db
+from inspector.store.selection import Selection
+from tests.store.rollup_support import (
+    T0,
+    assert_same_answers,
+    canonical,
+    rebuilt,
+    traffic,
+    write,
+)
 
 
 def test_writer_keeps_the_rollups_equal_to_a_rebuild(busy: sqlite3.Connection) -> None:
     assert rollups.is_current(busy, thorough=True)
     assert canonical(busy) == rebuilt(busy)
-
-
-@pytest.mark.parametrize(
-    "selection",
-    [
-        Selection(),
-        Selection(compile_filter("method:POST status:5xx")),
-        Selection(compile_filter("consumer:acme -status:2xx")),
-        Selection(compile_filter("status:error host:api.local:443 OR ua:curl")),
-        Selection(consumer=ANONYMOUS),
-        Selection(start=T0 + 1234.5, end=T0 + 7777.7),  # partial minutes and hours at both ends
-        Selection(compile_filter("endpoint:/orders/{id}/items"), start=T0 + 59.9, end=T0 + 3660),
-        Selection(start=T0 + 10, end=T0 + 150),  # a few minutes: edges read from rows
-    ],
-    ids=str,
-)
-def test_rollup_answers_equal_the_exact_ones(
-    busy: sqlite3.Connection, selection: Selection
-) -> None:
-    assert_same_answers(busy, selection)
-
-
-def test_filters_that_need_rows_are_not_answered_from_rollups(busy: sqlite3.Connection) -> None:
-    for text in ("duration:>100", "path:/users", "refused", "since:1h", "type:json", "has:body"):
-        assert rollup_answers.plan(busy, Selection(compile_filter(text)), minimum=0) is None, text
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_sketch_percentiles_are_within_the_stated_relative_error(seed: int) -> None:
-    """Against exact numpy percentiles, on distributions real latencies take."""
-    rng = np.random.default_rng(seed)
-    shape = seed % 4
-    size = int(rng.integers(1, 200_000))
-    if shape == 0:
-        values = rng.lognormal(3, 1.5, size)
-    elif shape == 1:
-        values = rng.uniform(0.001, 5, size)
-    elif shape == 2:  # bimodal: cache hits and misses
-        values = np.where(rng.random(size) < 0.8, rng.normal(2, 0.2, size).clip(0.01),
-                          rng.normal(800, 100, size).clip(1))  # fmt: skip
-    else:  # a few distinct values, repeated: rounded timings
-        values = rng.choice([1.0, 2.0, 5.0, 30.0, 1500.0], size)
-    bins, counts = percentiles.merge(percentiles.bins_of(values), np.ones(size, dtype=np.int64))
-    for p in (0, 1, 25, 50, 90, 95, 99, 99.9, 100):
-        exact = float(np.percentile(values, p))
-        estimate = percentiles.from_sketch(bins, counts, p)
-        assert estimate is not None
-        assert abs(estimate - exact) <= percentiles.RELATIVE_ERROR * exact, (p, estimate, exact)
-
-
-def test_small_selections_are_answered_exactly(busy: sqlite3.Connection) -> None:
-    from inspector.store import queries
-
-    summary = queries.summary(busy, Selection())
-    assert summary.requests <= rollup_answers.EXACT_LIMIT
-    assert summary.method.exact_percentiles
-    assert summary.to_json() == stats.summary(busy, MATCH_ALL_WHERE).to_json()
-
-
-MATCH_ALL_WHERE = Selection().where()
 
 
 def test_deletes_and_retention_pruning_keep_the_rollups_right(busy: sqlite3.Connection) -> None:
@@ -273,7 +110,7 @@ def test_rows_written_by_an_older_version_are_noticed_and_rebuilt(db_path: Path)
 _WRITER = """
 import sys
 sys.path.insert(0, sys.argv[2])
-from tests.store.test_rollups import traffic
+from tests.store.rollup_support import traffic
 from inspector.store import open_db, write_batch
 conn = open_db(sys.argv[1])
 for round_ in range(10_000):

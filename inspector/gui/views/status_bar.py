@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from inspector import units
@@ -27,6 +28,9 @@ class InspectorStatusBar(QStatusBar):
         super().__init__(parent)
         self.capture = QLabel(self)
         self.capture.setObjectName("captureState")
+        # Always HTML: set_capture escapes the text, and a text Qt guessed to be plain would
+        # show those escapes (`&amp;`) whenever no coloured dot made it look like HTML.
+        self.capture.setTextFormat(Qt.TextFormat.RichText)
         self.counts = QLabel(self)
         self.counts.setObjectName("counts")
         self.rate = QLabel(self)

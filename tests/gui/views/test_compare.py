@@ -25,7 +25,6 @@ from inspector.gui.models.compare import (
     NAME,
     P95,
     SIGNIFICANT,
-    ChangeTableModel,
 )
 from inspector.gui.views.compare import ChangeTable, CompareDialog
 from inspector.model import Consumer, Exchange
@@ -285,10 +284,6 @@ def test_identical_traffic_is_not_significant(
     assert verdicts == {USERS: NOT_SIGNIFICANT, ORDERS: NOT_SIGNIFICANT, HEALTH: NOT_SIGNIFICANT,
                         "GET /legacy": "too few to tell"}  # fmt: skip
     assert _colour(dialog.endpoints, USERS, SIGNIFICANT) is None
-
-
-def test_the_model_passes_qt_checks(qtmodeltester: ModelTester) -> None:
-    qtmodeltester.check(ChangeTableModel("Endpoint"))
 
 
 def test_file_compare_opens_from_the_menu_and_a_double_click_filters_the_window(

@@ -1,15 +1,12 @@
-"""The Connect-a-client panel: snippets for the real address, each with a Copy button."""
+"""The Connect-a-client snippets: each client's setup for the real address and CA."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QGuiApplication
-from pytestqt.qtbot import QtBot
 
 from inspector.gui.connect_snippets import sections
-from inspector.gui.views.connect import ConnectDialog
 
 pytestmark = pytest.mark.gui
 
@@ -36,22 +33,6 @@ def test_every_snippet_uses_the_real_address_and_ca(tmp_path: Path) -> None:
         assert needle in code  # fmt: skip
 
 
-def test_copy_buttons_copy_their_snippet(qtbot: QtBot, tmp_path: Path) -> None:
-    dialog = ConnectDialog("127.0.0.1:9191", tmp_path, first_run=True)
-    qtbot.addWidget(dialog)
-    boxes = dialog.snippet_boxes()
-    assert len(boxes) == sum(len(section.snippets) for section in dialog.sections)
-    boxes[0].copy_button.click()
-    assert QGuiApplication.clipboard().text() == boxes[0].snippet.code
-    assert boxes[0].copy_button.text() == "Copied"
-
-
-def test_reverse_mode_opens_on_the_reverse_tab(qtbot: QtBot, tmp_path: Path) -> None:
-    dialog = ConnectDialog("127.0.0.1:9191", tmp_path, mode="reverse:http://localhost:3000")
-    qtbot.addWidget(dialog)
-    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Reverse proxy"
-
-
 def test_shell_snippets_set_both_spellings_of_the_proxy_variables() -> None:
 
     shell = next(s for s in sections("127.0.0.1:8080", Path("/ca")) if s.name == "Shell")
@@ -67,3 +48,20 @@ def test_reverse_mode_shows_only_what_applies() -> None:
     codes = " ".join(snippet.code for snippet in shown[0].snippets)
     assert "http://127.0.0.1:8081" in codes and "HTTP_PROXY" not in codes
     assert "localhost:8000" in shown[0].intro
+
+
+def test_the_connect_panel_gives_each_client_its_one_command(tmp_path: Path) -> None:
+    (default, *_) = sections("127.0.0.1:8080", tmp_path)
+    assert default.name == "One step"
+    codes = {snippet.title: snippet.code for snippet in default.snippets}
+    assert codes["curl"] == "inspector run -- curl https://api.example.com/users"
+    assert codes["a test suite"] == "inspector run -- pytest\ninspector run -- npm test"
+    (other_port, *_) = sections("127.0.0.1:9191", tmp_path)
+    assert all(
+        snippet.code.startswith("inspector run --listen 127.0.0.1:9191 -- ")
+        for snippet in other_port.snippets
+    )
+    # A reverse proxy is reached by its address: inspector run does not apply.
+    reverse = sections("127.0.0.1:9191", tmp_path, "reverse:http://localhost:3000")
+    assert "One step" not in [section.name for section in reverse]
+    assert "inspector run" not in "".join(s.code for section in reverse for s in section.snippets)
