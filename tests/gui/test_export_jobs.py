@@ -51,13 +51,13 @@ def test_a_file_job_writes_the_selection_and_counts_it(
         qtbot, file_job(db_path, "ndjson", out, compile_filter("status:5xx"))
     )
     assert (ok, total, progressed) == (True, 90, 90)
-    assert message == f"Wrote 90 exchanges to {out} as NDJSON file."
+    assert message == f"Wrote 90 exchanges to {out} as NDJSON."
     lines = out.read_text().splitlines()
     assert len(lines) == 90 and all(json.loads(line)["status"] == 500 for line in lines)
     one = tmp_path / "one.har"
     write_batch(db, [make_exchange(path="/only", method="PATCH")])
     message, ok, _, _ = _run(qtbot, file_job(db_path, "har", one, compile_filter("method:PATCH")))
-    assert ok and message == f"Wrote 1 exchange to {one} as HAR 1.2 file."
+    assert ok and message == f"Wrote 1 exchange to {one} as HAR."
     assert len(json.loads(one.read_text())["log"]["entries"]) == 1
 
 
