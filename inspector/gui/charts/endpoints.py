@@ -4,12 +4,11 @@ with an OpenAPI spec configured, where each endpoint's traffic leaves it."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import ClassVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from inspector.contract.drift import Finding, check
 from inspector.gui import theme
+from inspector.gui.models.table import RIGHT, Index, TableModel
 from inspector.gui.workers import QueryRunner
 from inspector.openapi import OpenApiSpec
 from inspector.store.answers import EndpointStats
@@ -28,8 +28,6 @@ from inspector.store.selection import Selection
 from inspector.units import duration_text, size_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
-ModelIndex = QModelIndex | QPersistentModelIndex
-
 
 # A row of the table: the store's figures; an operation of the spec never called has 0 requests.
 EndpointRow = EndpointStats
@@ -97,11 +95,12 @@ def endpoint_filter_text(method: str, endpoint: str) -> str:
     return f"method:{method} endpoint:{value}"
 
 
-class EndpointsTableModel(QAbstractTableModel):
+class EndpointsTableModel(TableModel):
     # Short size headers leave the Spec column room at 1280 pixels; tooltips say them in full.
-    HEADERS = ("Method", "Endpoint", "Requests", "Errors", "p50", "p95", "p99", "Avg req",
+    headers = ("Method", "Endpoint", "Requests", "Errors", "p50", "p95", "p99", "Avg req",
                "Avg resp", "Spec")  # fmt: skip
-    HEADER_TIPS: ClassVar[dict[int, str]] = {
+    right_aligned = range(2, _SPEC_COLUMN)
+    header_tips: ClassVar[Mapping[int, str]] = {
         7: "Average request body size",
         8: "Average response body size",
         9: "How this endpoint's traffic matches the OpenAPI spec ([capture] openapi)",
@@ -121,30 +120,18 @@ class EndpointsTableModel(QAbstractTableModel):
         self.drift = drift
         if self.rows:
             column = (
-                self.index(0, len(self.HEADERS) - 1),
-                self.index(len(self.rows) - 1, len(self.HEADERS) - 1),
+                self.index(0, len(self.headers) - 1),
+                self.index(len(self.rows) - 1, len(self.headers) - 1),
             )
             self.dataChanged.emit(*column)
 
     def findings(self, row: EndpointRow) -> list[Finding]:
         return (self.drift or {}).get((row.method, row.endpoint), [])
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+    def row_count(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return self.HEADER_TIPS.get(section)
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         row, column = self.rows[index.row()], index.column()
@@ -152,8 +139,8 @@ class EndpointsTableModel(QAbstractTableModel):
             return self._display(row, column)
         if role == SORT_ROLE:
             return self._sort_key(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and 2 <= column < _SPEC_COLUMN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_aligned:
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.never_called:
                 return QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush
 
 from inspector.compare.marks import Mark, marks, verdict
@@ -10,10 +10,9 @@ from inspector.compare.render import errors_cell, latency_cell
 from inspector.compare.report import Change
 from inspector.compare.significance import ALPHA
 from inspector.gui import theme
+from inspector.gui.models.table import RIGHT, Index, TableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
-ModelIndex = QModelIndex | QPersistentModelIndex
-
 NAME, BASE_REQUESTS, HEAD_REQUESTS, ERRORS, P50, P95, P99, SIGNIFICANT = range(8)
 _PERCENTILE = {P50: 50, P95: 95, P99: 99}
 # A change one side cannot have (a new or gone endpoint) sorts below every real one.
@@ -22,8 +21,10 @@ _NO_CHANGE = float("-inf")
 _RANK = {"worse": 4, "new": 3, "gone": 2, "better": 1, "unknown": 0}
 
 
-class ChangeTableModel(QAbstractTableModel):
+class ChangeTableModel(TableModel):
     """Rows of `Change`; the display reads as `inspector compare` prints, sorting uses numbers."""
+
+    right_aligned = (BASE_REQUESTS, HEAD_REQUESTS)
 
     def __init__(self, name_title: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,20 +39,10 @@ class ChangeTableModel(QAbstractTableModel):
         self._marks = [marks(change) for change in changes]
         self.endResetModel()
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.changes)
+    def row_count(self) -> int:
+        return len(self.changes)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.changes):
             return None
         change, found = self.changes[index.row()], self._marks[index.row()]
@@ -62,8 +53,8 @@ class ChangeTableModel(QAbstractTableModel):
             return self._sort_key(change, found, column)
         if role == Qt.ItemDataRole.ForegroundRole:
             return _foreground(found, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (BASE_REQUESTS, HEAD_REQUESTS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_aligned:
+            return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and column == SIGNIFICANT:
             return _p_values(change)
         return None

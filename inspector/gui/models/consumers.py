@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -19,12 +17,11 @@ from PySide6.QtCore import (
 from inspector import units
 from inspector.config import is_fingerprint
 from inspector.gui import formatting, theme
+from inspector.gui.models.table import RIGHT, Index, TableModel
 from inspector.gui.workers import QueryRunner
 from inspector.store.filters import MATCH_ALL, SqlFilter, consumer_filter
 from inspector.store.queries import consumer_list
 from inspector.store.selection import Selection
-
-Index = QModelIndex | QPersistentModelIndex
 
 ALL = "all"
 ANONYMOUS = "anonymous"
@@ -105,7 +102,7 @@ NAME, REQUESTS, ERRORS, P95, LAST_SEEN = range(len(COLUMNS))
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class ConsumerListModel(QAbstractTableModel):
+class ConsumerListModel(TableModel):
     """Consumers of the filtered traffic, refreshed off the GUI thread.
 
     A refresh keeps rows whose key survives, so the selection stays on the same consumer while
@@ -114,6 +111,8 @@ class ConsumerListModel(QAbstractTableModel):
 
     refreshed = Signal()
     query_failed = Signal(str)
+    headers = COLUMNS
+    right_aligned = (REQUESTS, ERRORS, P95)
 
     def __init__(self, runner: QueryRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -123,21 +122,8 @@ class ConsumerListModel(QAbstractTableModel):
         self.last_query_s = 0.0
         self._started = 0.0
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in (REQUESTS, ERRORS, P95):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
@@ -152,8 +138,8 @@ class ConsumerListModel(QAbstractTableModel):
                 parts.append(f"id: {row.identifier}")
             parts += [text for text in (row.email, row.group) if text]
             return "\n".join(parts)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (REQUESTS, ERRORS, P95):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_aligned:
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and column == ERRORS and row.errors:
             return theme.status_foreground(500 if row.error_rate >= 0.1 else 400)
         if role == Qt.ItemDataRole.FontRole and row.key == ALL and column == NAME:

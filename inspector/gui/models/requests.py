@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
@@ -21,14 +19,13 @@ from PySide6.QtCore import (
 from inspector import units
 from inspector.error_words import error_words
 from inspector.gui import formatting, theme
+from inspector.gui.models.table import RIGHT, Index, TableModel
 from inspector.gui.workers import QueryRunner
 from inspector.model import authority
 from inspector.store.filters import MATCH_ALL, SqlFilter
 from inspector.store.queries import count_requests
 from inspector.store.query_base import time_walk
 from inspector.store.selection import Selection
-
-Index = QModelIndex | QPersistentModelIndex
 
 FIRST_PAGE_ROWS = 200
 PAGE_ROWS = 500
@@ -197,7 +194,7 @@ def _count(conn: sqlite3.Connection, flt: SqlFilter) -> int:
     return count_requests(conn, Selection(flt))
 
 
-class RequestTableModel(QAbstractTableModel):
+class RequestTableModel(TableModel):
     """Exchanges matching a filter, in SQL order, loaded a page at a time as the view scrolls.
 
     Only loaded rows live in memory (a small tuple each, no payloads). Every query runs on the
@@ -208,6 +205,8 @@ class RequestTableModel(QAbstractTableModel):
     rows_appended = Signal(int)  # rows inserted by one poll
     counts_changed = Signal()
     query_failed = Signal(str)
+    headers = tuple(column.title for column in COLUMNS)
+    right_aligned = frozenset(n for n, column in enumerate(COLUMNS) if column.align_right)
 
     def __init__(
         self, runner: QueryRunner, parent: QObject | None = None, poll_interval_ms: int = 300
@@ -232,21 +231,8 @@ class RequestTableModel(QAbstractTableModel):
 
     # --- Qt model interface ---------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section].title
-            if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].align_right:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
@@ -257,8 +243,8 @@ class RequestTableModel(QAbstractTableModel):
             return _display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[column].align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_aligned:
+            return RIGHT
         if role == Qt.ItemDataRole.BackgroundRole:
             return theme.row_background(row.status)
         if role == Qt.ItemDataRole.ForegroundRole and column in (STATUS, DURATION):
