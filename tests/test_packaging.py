@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import run_inspector
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,9 +58,6 @@ def test_installed_wheel_finds_resources_and_runs(wheel: Path, tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 0
-    version = subprocess.run(
-        [sys.executable, "-m", "inspector", "--version"],
-        cwd=tmp_path, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+    version = run_inspector("--version", cwd=tmp_path, env=env)
     assert version.returncode == 0, version.stderr
     assert "inspector, version" in version.stdout

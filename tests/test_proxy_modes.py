@@ -4,8 +4,6 @@ a command line that reads back into the same settings."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from inspector.proxy_modes import (
     parse_listen,
     parse_listening,
 )
+from tests.commands import run_inspector
 
 
 @pytest.mark.parametrize("mode", ["regular", "reverse:http://127.0.0.1:8000",
@@ -37,11 +36,8 @@ def test_a_reverse_target_without_scheme_is_refused_with_the_fix() -> None:
 
 
 def test_capture_refuses_it_before_listening(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "inspector", "capture", "--db", str(tmp_path / "c.db"),
-         "--listen", "127.0.0.1:0", "--mode", "reverse:127.0.0.1:18600"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    done = run_inspector("capture", "--db", tmp_path / "c.db", "--listen", "127.0.0.1:0",
+                         "--mode", "reverse:127.0.0.1:18600")  # fmt: skip
     assert done.returncode == 2
     assert "reverse:http://127.0.0.1:18600" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "c.db").exists()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import os
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from inspector.exporters.delivery import service_message
 from inspector.exporters.transport import HttpRequest, HttpResponse
 from inspector.store import open_db, write_batch
 from inspector.testing import make_exchange
+from tests.commands import run_inspector
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,24 +62,10 @@ def test_export_files_are_owner_only(tmp_path: Path, kind: str) -> None:
     write_batch(conn, [make_exchange()])
     conn.close()
     target = tmp_path / f"out.{kind}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inspector",
-            "export",
-            kind,
-            "--db",
-            str(db_path),
-            "-o",
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-        preexec_fn=lambda: os.umask(0o022),
-    )
+    result = run_inspector(
+        "export", kind, "--db", db_path, "-o", target,
+        cwd=REPO, preexec_fn=lambda: os.umask(0o022),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert _mode(target) == 0o600
 

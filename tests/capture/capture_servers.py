@@ -47,8 +47,9 @@ def _query(path: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(path.partition("?")[2]).items()}
 
 
-class UpstreamHandler(BaseHTTPRequestHandler):
-    """Serves the test routes over HTTP/1.1 (plain or inside TLS)."""
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 that logs nothing; inside TLS, a client that chose HTTP/2 is served by
+    `answer_h2`."""
 
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes: without this, Nagle adds 40 ms per request.
@@ -60,9 +61,16 @@ class UpstreamHandler(BaseHTTPRequestHandler):
     def handle(self) -> None:
         connection = self.connection
         if isinstance(connection, ssl.SSLSocket) and connection.selected_alpn_protocol() == "h2":
-            serve_h2(connection)
+            self.answer_h2(connection)
             return
         super().handle()
+
+    def answer_h2(self, connection: ssl.SSLSocket) -> None:
+        serve_h2(connection)
+
+
+class UpstreamHandler(QuietHandler):
+    """Serves the test routes over HTTP/1.1 (plain or inside TLS)."""
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
@@ -318,6 +326,19 @@ def _serve(server: ThreadingHTTPServer, scheme: str) -> Iterator[Upstream]:
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(5)
+
+
+def serve_handler(
+    handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    """`handler` on a free 127.0.0.1 port (over TLS with `context`) while the generator is open;
+    yields its base URL. The body of a test's own upstream fixture."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    for running in _serve(server, "https" if context else "http"):
+        yield running.url("")
 
 
 def plain_upstream() -> Iterator[Upstream]:

@@ -17,6 +17,7 @@ from inspector.model import Exchange
 from inspector.store import iter_exchanges, open_db
 from inspector.store.filters import SqlFilter
 from inspector.testing import wait_until
+from tests.commands import inspector_argv
 
 # The body cap the capture fixtures configure: small, so truncation is cheap to exercise.
 MAX_BODY_BYTES = 64 * 1024
@@ -149,15 +150,15 @@ def start_capture(
     """`inspector capture` on a free loopback port, with its CA in tmp_path."""
     db_path = db_path or tmp_path / "capture.db"
     confdir = tmp_path / "mitmproxy"
-    argv = [
-        sys.executable, "-m", "inspector", "capture",
-        "--db", str(db_path),
+    argv = inspector_argv(
+        "capture",
+        "--db", db_path,
         "--listen", "127.0.0.1:0",
         "--set", f"confdir={confdir}",
         "--set", "ssl_insecure=true",
         *(["--config", str(config)] if config else []),
         *extra,
-    ]  # fmt: skip
+    )  # fmt: skip
     return start_process(argv, db_path=db_path, confdir=confdir)
 
 

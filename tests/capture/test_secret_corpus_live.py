@@ -5,11 +5,7 @@ output, and every exchange is stored, readable where nothing was secret."""
 from __future__ import annotations
 
 import ssl
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -17,29 +13,20 @@ import pytest
 
 from inspector.testing.certificates import write_localhost_certificate
 from inspector.testing.secret_corpus import Placement, forms_of, placements
-from tests.capture.capture_servers import serve_h2
+from tests.capture.capture_servers import QuietHandler, serve_h2, serve_handler
 from tests.capture.capture_support import exchanges_under, start_capture
+from tests.commands import run_inspector
 
 pytestmark = pytest.mark.capture
 
 CORPUS = placements()
 
 
-class CorpusUpstream(BaseHTTPRequestHandler):
+class CorpusUpstream(QuietHandler):
     """Answers `/c<index>/...` with that placement's response: status, headers and body."""
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def handle(self) -> None:
-        connection = self.connection
-        if isinstance(connection, ssl.SSLSocket) and connection.selected_alpn_protocol() == "h2":
-            serve_h2(connection, lambda headers, _: _response(headers[":path"]))
-            return
-        super().handle()
+    def answer_h2(self, connection: ssl.SSLSocket) -> None:
+        serve_h2(connection, lambda headers, _: _response(headers[":path"]))
 
     def _answer(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -63,19 +50,6 @@ def _response(path: str) -> tuple[int, list[tuple[str, str]], bytes]:
     return placement.status, headers, placement.response_body
 
 
-def _serve(context: ssl.SSLContext | None) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CorpusUpstream)
-    if context is not None:
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    scheme = "https" if context else "http"
-    yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
 @pytest.fixture(params=["http1", "http2"])
 def protocol(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -84,14 +58,14 @@ def protocol(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def upstream(protocol: str, tmp_path: Path) -> Iterator[str]:
     if protocol == "http1":
-        yield from _serve(None)
+        yield from serve_handler(CorpusUpstream)
         return
     # mitmproxy offers the client HTTP/2 only when the server speaks it too.
     cert, key = write_localhost_certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.set_alpn_protocols(["h2"])
-    yield from _serve(context)
+    yield from serve_handler(CorpusUpstream, context)
 
 
 def _send(http: httpx.Client, base: str, index: int, placement: Placement) -> None:
@@ -113,10 +87,7 @@ def _disk(db_path: Path) -> dict[str, bytes]:
 
 
 def _export(kind: str, db_path: Path, out: Path) -> bytes:
-    done = subprocess.run(
-        [sys.executable, "-m", "inspector", "export", kind, "--db", str(db_path), "-o", str(out)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = run_inspector("export", kind, "--db", db_path, "-o", out, timeout=120)
     assert done.returncode == 0, done.stderr
     return out.read_bytes() + done.stdout.encode() + done.stderr.encode()
 

@@ -4,12 +4,9 @@ the database, its WAL and journal files, nor in the proxy's output; consumers st
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -19,7 +16,9 @@ from inspector.config import fingerprint
 from inspector.demo.credentials import basic_auth, make_jwt
 from inspector.store import iter_exchanges, open_db
 from inspector.store.filters import SqlFilter
+from tests.capture.capture_servers import serve_handler
 from tests.capture.capture_support import start_capture
+from tests.commands import run_inspector
 
 pytestmark = pytest.mark.capture
 
@@ -75,13 +74,7 @@ class SecretsUpstream(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def secrets_upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SecretsUpstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    yield from serve_handler(SecretsUpstream)
 
 
 CONFIG = f"""
@@ -199,10 +192,7 @@ def test_no_secret_reaches_the_database_files(tmp_path: Path, secrets_upstream: 
 
 
 def _stats_consumers(db_path: Path) -> dict[str, tuple[str, str, str, int]]:
-    result = subprocess.run(
-        [sys.executable, "-m", "inspector", "stats", "--json", "--db", str(db_path)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_inspector("stats", "--json", "--db", db_path)
     assert result.returncode == 0, result.stderr
     for marker in M.values():
         assert marker not in result.stdout

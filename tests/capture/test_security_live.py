@@ -8,12 +8,9 @@ import json
 import os
 import socket
 import stat
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,8 +18,9 @@ import httpx
 import pytest
 
 from inspector.testing import wait_until
-from tests.capture.capture_servers import Upstream
+from tests.capture.capture_servers import Upstream, serve_handler
 from tests.capture.capture_support import REPO, ProxyProcess, start_process, wait_for_exchanges
+from tests.commands import inspector_argv, run_inspector
 
 pytestmark = pytest.mark.capture
 
@@ -71,20 +69,13 @@ class RejectingService(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def rejecting_service() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RejectingService)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    yield from serve_handler(RejectingService)
 
 
 def _capture(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> ProxyProcess:
     db_path = tmp_path / "data" / "capture.db"
     confdir = tmp_path / "mitmproxy"
-    argv = [sys.executable, "-m", "inspector", "capture", "--db", str(db_path),
-            "--set", f"confdir={confdir}", *extra]  # fmt: skip
+    argv = inspector_argv("capture", "--db", db_path, "--set", f"confdir={confdir}", *extra)
     old = dict(os.environ)
     os.environ.update(env or {})
     try:
@@ -174,52 +165,17 @@ def test_no_secret_reaches_output_database_or_exports_and_files_are_private(
     exports = []
     for kind in ("ndjson", "har"):
         target = tmp_path / f"out.{kind}"
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "inspector",
-                "export",
-                kind,
-                "--db",
-                str(db_path),
-                "-o",
-                str(target),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            timeout=60,
-        )
+        result = run_inspector("export", kind, "--db", db_path, "-o", target, cwd=REPO)
         assert result.returncode == 0, result.stderr
         assert _private(target), f"{target} is readable by others"
         exports.append(target.read_bytes())
         output += result.stdout + result.stderr
     # A one-off export run with the bad key fails with a plain message, not the key.
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inspector",
-            "export",
-            "readme",
-            "--db",
-            str(db_path),
-            "--base-url",
-            rejecting_service,
-            "--fallback-group",
-            "client-ip",
-            "--all",
-            "-q",
-            "--max-attempts",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-        env={**os.environ, "README_API_KEY": MARK["ExportKey"]},
-    )
+    result = run_inspector(
+        "export", "readme", "--db", db_path, "--base-url", rejecting_service,
+        "--fallback-group", "client-ip", "--all", "-q", "--max-attempts", "1",
+        cwd=REPO, env={**os.environ, "README_API_KEY": MARK["ExportKey"]},
+    )  # fmt: skip
     assert result.returncode != 0
     output += result.stdout + result.stderr
     assert "Error" in result.stderr

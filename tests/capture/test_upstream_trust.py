@@ -3,7 +3,6 @@ by a company CA (or reached through TLS inspection) works, and an unknown issuer
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from inspector.testing.certificates import ca_signed_localhost_certificate
 from tests.capture.capture_servers import Upstream, tls_upstream
 from tests.capture.capture_support import ProxyProcess, start_process, wait_for_exchanges
+from tests.commands import inspector_argv
 
 pytestmark = pytest.mark.capture
 
@@ -32,8 +32,8 @@ def company(tmp_path: Path) -> Iterator[tuple[Path, Upstream]]:
 def _verifying_capture(tmp_path: Path) -> ProxyProcess:
     """A capture that verifies upstream certificates (no ssl_insecure, unlike the shared one)."""
     db_path, confdir = tmp_path / "capture.db", tmp_path / "mitmproxy"
-    argv = [sys.executable, "-m", "inspector", "capture", "--db", str(db_path),
-            "--listen", "127.0.0.1:0", "--set", f"confdir={confdir}"]  # fmt: skip
+    argv = inspector_argv("capture", "--db", db_path, "--listen", "127.0.0.1:0",
+                          "--set", f"confdir={confdir}")  # fmt: skip
     return start_process(argv, db_path=db_path, confdir=confdir)
 
 

@@ -6,7 +6,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from tests.capture.capture_support import (
     start_mitmdump,
     wait_for_exchanges,
 )
+from tests.commands import run_inspector
 
 pytestmark = pytest.mark.capture
 
@@ -119,12 +119,7 @@ def test_port_in_use_is_one_clear_error(tmp_path: Path) -> None:
 
 
 def _run_capture_process(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "inspector", "capture", "--db", str(tmp_path / "c.db"), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_inspector("capture", "--db", tmp_path / "c.db", *args)
 
 
 @pytest.mark.parametrize(

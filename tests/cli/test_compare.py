@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -18,7 +16,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from tests.capture.capture_servers import serve_handler
 from tests.capture.capture_support import start_capture
+from tests.commands import run_inspector
 
 pytestmark = pytest.mark.capture
 
@@ -60,12 +60,7 @@ class SampleApi(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SampleApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from serve_handler(SampleApi)
 
 
 def _capture_run(tmp_path: Path, api: str, name: str, version: int) -> Path:
@@ -89,13 +84,8 @@ def _capture_run(tmp_path: Path, api: str, name: str, version: int) -> Path:
     return tmp_path / f"{name}.db"
 
 
-def _inspector(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inspector", *args],
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
-
-
 def _compare(*args: str) -> subprocess.CompletedProcess[str]:
-    return _inspector("compare", *args)
+    return run_inspector("compare", *args, timeout=120)
 
 
 def test_a_deliberate_change_is_found_and_identical_runs_raise_no_alarm(
@@ -142,7 +132,7 @@ def test_a_deliberate_change_is_found_and_identical_runs_raise_no_alarm(
     # The contract: a spec inferred from the baseline passes the identical run and catches the
     # change, with the consumers it touches.
     spec = tmp_path / "spec.yaml"
-    made = _inspector("openapi", "--db", str(base), "-o", str(spec))
+    made = run_inspector("openapi", "--db", base, "-o", spec, timeout=120)
     assert made.returncode == 0, made.stderr
     document = yaml.safe_load(spec.read_text())
     validate(document)
@@ -155,9 +145,10 @@ def test_a_deliberate_change_is_found_and_identical_runs_raise_no_alarm(
     assert document["components"]["securitySchemes"] == {
         "header.X-Api-Key": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}}  # fmt: skip
     assert document["paths"]["/users/{userId}"]["get"]["security"] == [{"header.X-Api-Key": []}]
-    same = _inspector("drift", "--db", str(again), "--spec", str(spec), "--fail-on", "drift")
+    same = run_inspector("drift", "--db", again, "--spec", spec, "--fail-on", "drift",
+                         timeout=120)  # fmt: skip
     assert same.returncode == 0, same.stdout + same.stderr
-    changed = _inspector("drift", "--db", str(head), "--spec", str(spec), "--json")
+    changed = run_inspector("drift", "--db", head, "--spec", spec, "--json", timeout=120)
     assert changed.returncode == 0, changed.stderr
     findings = {(f["kind"], f["endpoint"], f["detail"]): f
                 for f in json.loads(changed.stdout)["findings"]}  # fmt: skip
@@ -176,11 +167,9 @@ def test_two_windows_of_one_capture_and_bad_input(tmp_path: Path, api: str) -> N
     head = _capture_run(tmp_path, api, "head", 2)
     merged = tmp_path / "both.db"
     # One file holding both runs, as a long capture would.
-    subprocess.run([sys.executable, "-m", "inspector", "export", "har", "--db", str(head),
-                    "-o", str(tmp_path / "head.har")], check=True)  # fmt: skip
+    run_inspector("export", "har", "--db", head, "-o", tmp_path / "head.har", check=True)
     merged.write_bytes(base.read_bytes())
-    subprocess.run([sys.executable, "-m", "inspector", "import", str(tmp_path / "head.har"),
-                    "--db", str(merged)], check=True, capture_output=True)  # fmt: skip
+    run_inspector("import", tmp_path / "head.har", "--db", merged, check=True)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(cut))
     windows = _compare(str(merged), "--base-filter", f"until:{stamp}Z",
                        "--head-filter", f"since:{stamp}Z", "--json")  # fmt: skip

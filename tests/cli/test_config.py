@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from inspector.resource_files import resource
+from tests.commands import run_inspector
 
 EXAMPLE = Path(str(resource("example-config.toml")))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "inspector", "config", "check", *args],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    return run_inspector("config", "check", *args)
 
 
 def test_a_valid_file_prints_a_summary(tmp_path: Path) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.commands import inspector_argv, run_inspector
 
 pytestmark = pytest.mark.gui
 
@@ -22,10 +23,7 @@ def _without_display(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("args", [[], ["gui"], ["--demo"], ["gui", "--listen", "127.0.0.1:0"]])
 def test_no_display_exits_2_naming_xvfb_run_and_capture(tmp_path: Path, args: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "inspector", *args],
-        env=_without_display(tmp_path), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = run_inspector(*args, env=_without_display(tmp_path))
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("Error: No display found")
     assert "xvfb-run" in done.stderr and "inspector capture" in done.stderr
@@ -36,10 +34,7 @@ def test_no_display_exits_2_naming_xvfb_run_and_capture(tmp_path: Path, args: li
 def test_a_bad_listen_address_is_refused_before_any_window(tmp_path: Path) -> None:
     env = _without_display(tmp_path)
     env["QT_QPA_PLATFORM"] = "offscreen"
-    done = subprocess.run(
-        [sys.executable, "-m", "inspector", "gui", "--listen", "localhost"],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = run_inspector("gui", "--listen", "localhost", env=env)
     assert done.returncode == 2
     assert "HOST:PORT" in done.stderr
 
@@ -49,10 +44,7 @@ def test_a_foreign_database_is_refused_before_any_window(tmp_path: Path) -> None
     foreign.write_text("my notes")
     env = _without_display(tmp_path)
     env["QT_QPA_PLATFORM"] = "offscreen"
-    done = subprocess.run(
-        [sys.executable, "-m", "inspector", "--db", str(foreign)],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = run_inspector("--db", foreign, env=env)
     assert done.returncode == 2
     assert "not an SQLite database" in done.stderr
     assert foreign.read_text() == "my notes"
@@ -68,7 +60,7 @@ def test_demo_runs_end_to_end_and_quits_cleanly_on_sigterm(tmp_path: Path) -> No
     env.update(QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path), HOME=str(tmp_path),
                XDG_CONFIG_HOME=str(tmp_path / "config"))  # fmt: skip
     app = subprocess.Popen(
-        [sys.executable, "-m", "inspector", "--demo"],
+        inspector_argv("--demo"),
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 

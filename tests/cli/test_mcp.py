@@ -8,11 +8,9 @@ import json
 import os
 import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,9 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
 
+from tests.capture.capture_servers import serve_handler
 from tests.capture.capture_support import ProxyProcess, start_capture, wait_for_exchanges
+from tests.commands import inspector_argv, run_inspector
 
 pytestmark = pytest.mark.capture
 
@@ -53,11 +53,7 @@ class Api(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from serve_handler(Api)
 
 
 @pytest.fixture
@@ -79,8 +75,8 @@ def _text(result: Any) -> str:
 
 
 async def _session_calls(db_path: Path, api: str, proxy_url: str) -> dict[str, Any]:
-    params = StdioServerParameters(command=sys.executable, args=[
-        "-m", "inspector", "mcp", "--db", str(db_path)], env=dict(os.environ))  # fmt: skip
+    command, *args = inspector_argv("mcp", "--db", db_path)
+    params = StdioServerParameters(command=command, args=args, env=dict(os.environ))
     out: dict[str, Any] = {}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
@@ -175,8 +171,7 @@ def test_streamable_http_needs_the_token(capture: ProxyProcess, tmp_path: Path) 
     port = _free_port()
     env = {**os.environ, "INSPECTOR_MCP_TOKEN": "t0ken-for-tests"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "inspector", "mcp", "--db", str(capture.db_path),
-         "--http", f"127.0.0.1:{port}"],
+        inspector_argv("mcp", "--db", capture.db_path, "--http", f"127.0.0.1:{port}"),
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/mcp"
@@ -199,8 +194,6 @@ def test_streamable_http_needs_the_token(capture: ProxyProcess, tmp_path: Path) 
 
 
 def test_a_missing_database_is_one_clear_error(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "inspector", "mcp", "--db",
-                           str(tmp_path / "none.db")], capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    done = run_inspector("mcp", "--db", tmp_path / "none.db", stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "none.db").exists()

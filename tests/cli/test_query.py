@@ -6,7 +6,6 @@ import hashlib
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from inspector.cli import main
 from inspector.model import Body, Consumer
 from inspector.store import open_db, write_batch
 from inspector.testing import make_exchange
+from tests.commands import inspector_argv, run_inspector
 
 T0 = 1_795_000_000.0
 ACME = Consumer(id="key-acme", label="Acme Corp", email="ops@acme.test", group="Enterprise")
@@ -205,15 +205,8 @@ def test_reading_does_not_need_write_access(capture: Path) -> None:
         capture.chmod(0o600)
 
 
-def _inspector(*args: str) -> list[str]:
-    return [sys.executable, "-m", "inspector", *args]
-
-
 def test_the_installed_command_reports_a_bad_filter_without_a_traceback(capture: Path) -> None:
-    done = subprocess.run(
-        _inspector("requests", "--db", str(capture), "-f", "status:oops"),
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    done = run_inspector("requests", "--db", capture, "-f", "status:oops")
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines()[0].startswith("Error: Bad status 'oops' at position 7")
@@ -225,7 +218,7 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly(db_path: Path) -> No
     write_batch(conn, [make_exchange(started_at=T0 + i) for i in range(20_000)])
     conn.close()
     with subprocess.Popen(
-        _inspector("requests", "--db", str(db_path), "--limit", "0", "--json"),
+        inspector_argv("requests", "--db", db_path, "--limit", "0", "--json"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     ) as process:  # fmt: skip
         assert process.stdout is not None and process.stderr is not None

@@ -19,6 +19,7 @@ from inspector.model import Exchange
 from inspector.testing import wait_until
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import REPO, ProxyProcess, exchanges_under, start_capture
+from tests.commands import run_inspector
 
 pytestmark = pytest.mark.capture
 _SUMMARY = re.compile(
@@ -33,10 +34,7 @@ def _run(
 ) -> subprocess.CompletedProcess[str]:
     base = {**os.environ, **(env or {})}
     base.pop("INSPECTOR_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "inspector", "run", *args],
-        capture_output=True, text=True, cwd=REPO, env=base, timeout=timeout,
-    )  # fmt: skip
+    return run_inspector("run", *args, cwd=REPO, env=base, timeout=timeout)
 
 
 def _joining(

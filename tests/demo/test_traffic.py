@@ -10,7 +10,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from inspector.demo.sample_api import SampleApi
 from inspector.demo.traffic import TrafficGenerator
 from inspector.resource_files import resource
 from inspector.store import open_db
+from tests.commands import inspector_argv
 
 
 @pytest.fixture
@@ -87,9 +87,9 @@ def test_through_a_real_capture_process_the_consumers_are_told_apart(
     db_path = tmp_path / "demo.db"
     config = Path(str(resource("demo-config.toml")))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inspector", "capture", "--db", str(db_path),
-         "--listen", "127.0.0.1:0", "--mode", f"reverse:{sample_api}", "--config", str(config),
-         "--set", f"confdir={tmp_path / 'mitmproxy'}"],
+        inspector_argv("capture", "--db", db_path, "--listen", "127.0.0.1:0",
+                       "--mode", f"reverse:{sample_api}", "--config", config,
+                       "--set", f"confdir={tmp_path / 'mitmproxy'}"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )  # fmt: skip

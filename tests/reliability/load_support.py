@@ -8,9 +8,14 @@ path id, so the database can be checked for exactly-once storage.
 from __future__ import annotations
 
 import http.client
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from tests.capture.capture_support import ProxyProcess
 
 
 @dataclass
@@ -117,3 +122,17 @@ class Load:
     def answered_count(self) -> int:
         with self._lock:
             return len(self.result.answered)
+
+
+@contextmanager
+def under_load(proxy: ProxyProcess, load: Load) -> Iterator[Load]:
+    """Start `load` through `proxy` for the body; however the body ends, the load is stopped and
+    waited for, and a proxy still running (the body failed before stopping it) is killed."""
+    load.start()
+    try:
+        yield load
+    finally:
+        load.stop.set()
+        load.join()
+        if proxy.process.poll() is None:
+            proxy.stop(signal.SIGKILL)

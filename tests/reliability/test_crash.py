@@ -11,7 +11,7 @@ from inspector.store import open_db
 from inspector.testing import wait_until
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import start_capture
-from tests.reliability.load_support import Load
+from tests.reliability.load_support import Load, under_load
 from tests.reliability.test_load import stored_ids
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
@@ -29,8 +29,7 @@ def test_kill_9_mid_load_keeps_every_committed_batch_and_capture_resumes(
 ) -> None:
     proxy = start_capture(tmp_path)
     load = Load(proxy.port, upstream.port, "/crash", workers=WORKERS, per_worker=PER_WORKER)
-    load.start()
-    try:
+    with under_load(proxy, load):
         # What a reader could see as committed just before the kill.
         committed = wait_until(
             lambda: (
@@ -44,11 +43,6 @@ def test_kill_9_mid_load_keeps_every_committed_batch_and_capture_resumes(
         still_running = load.answered_count < WORKERS * PER_WORKER
         proxy.process.kill()
         proxy.process.wait(10)
-    finally:
-        load.stop.set()
-        load.join()
-        if proxy.process.poll() is None:
-            proxy.stop(signal.SIGKILL)
     assert still_running, "the load finished before the kill"
 
     conn = open_db(proxy.db_path, readonly=True)
@@ -97,15 +91,10 @@ def test_a_signal_in_the_middle_of_load_loses_no_answered_request(
     proxy = start_capture(tmp_path)
     load = Load(proxy.port, upstream.port, "/graceful", workers=WORKERS, per_worker=PER_WORKER,
                 keep_alive=keep_alive)  # fmt: skip
-    load.start()
-    try:
+    with under_load(proxy, load):
         wait_until(lambda: load.answered_count >= 800, timeout=60, what="800 answered requests")
         code = proxy.stop(signum)
-    finally:
-        load.stop.set()
-        result = load.join()
-        if proxy.process.poll() is None:
-            proxy.stop(signal.SIGKILL)
+    result = load.result
     assert len(result.answered) < WORKERS * PER_WORKER, "the load finished before the signal"
     stored = stored_ids(proxy.db_path, "/graceful")
     missing = result.answered - set(stored)

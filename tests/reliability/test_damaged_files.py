@@ -16,8 +16,6 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +26,7 @@ from click.testing import CliRunner, Result
 from inspector.cli import main
 from inspector.demo.synthetic import generate_exchanges
 from inspector.store import DatabaseError, open_db, write_batch
+from tests.commands import run_inspector
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -227,12 +226,7 @@ def test_writers_never_change_a_file_that_is_not_a_healthy_capture(
         assert result.exit_code == 2, result.output
         assert result.stderr.count("Error:") == 1 and str(db) in result.stderr
         assert digest(db) == before, f"{argv[0]} changed a file it refused"
-    capture = subprocess.run(
-        [sys.executable, "-m", "inspector", "capture", "--db", str(db), "--listen", "127.0.0.1:0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    capture = run_inspector("capture", "--db", db, "--listen", "127.0.0.1:0")
     assert capture.returncode == 2, capture.stderr
     assert capture.stderr.count("Error:") == 1 and str(db) in capture.stderr
     assert "Traceback" not in capture.stderr

@@ -7,8 +7,8 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ from inspector.store import open_db
 from inspector.testing import wait_until
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import REPO, ProxyProcess, exchanges_under, start_capture
+from tests.commands import run_inspector
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(60)]
 
@@ -124,12 +125,24 @@ def _stop(proxy: ProxyProcess) -> int:
             proxy.stop(signal.SIGKILL)
 
 
+@contextmanager
+def _capture_that_recovers(tmp_path: Path, db_path: Path) -> Iterator[ProxyProcess]:
+    """`inspector capture` on `db_path` for the body; then it is stopped, and must exit 0 with
+    the database intact (the trouble is over and nothing it held is lost)."""
+    proxy = start_capture(tmp_path, db_path=db_path)
+    try:
+        yield proxy
+    finally:
+        code = _stop(proxy)
+    assert code == 0, proxy.text("stderr")
+    _assert_intact(db_path)
+
+
 def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_is_room(
     tmp_path: Path, small_disk: Path, upstream: Upstream
 ) -> None:
     db_path = small_disk / "capture.db"
-    proxy = start_capture(tmp_path, db_path=db_path)
-    try:
+    with _capture_that_recovers(tmp_path, db_path) as proxy:
         ballast = _fill(small_disk)
         _send_all(proxy, upstream, "/full")
         wait_until(lambda: f"Cannot write to {db_path}" in proxy.text("stderr"), timeout=15,
@@ -139,18 +152,13 @@ def test_a_full_disk_is_reported_proxying_goes_on_and_writes_resume_once_there_i
         # Room again: the writer's retries land what it was holding, nothing lost.
         os.unlink(ballast)
         _held_exchanges_land(proxy, "/full/", "once the disk has room")
-    finally:
-        code = _stop(proxy)
-    assert code == 0, proxy.text("stderr")
-    _assert_intact(db_path)
 
 
 def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writes_resume(
     tmp_path: Path, ext4_disk: Path, upstream: Upstream
 ) -> None:
     db_path = ext4_disk / "capture.db"
-    proxy = start_capture(tmp_path, db_path=db_path)
-    try:
+    with _capture_that_recovers(tmp_path, db_path) as proxy:
         _send_and_store(proxy, upstream, "/writable")
         # The database and its log; the shared-memory index has a test of its own below.
         files = [db_path, Path(f"{db_path}-wal")]
@@ -164,10 +172,6 @@ def test_a_database_made_read_only_mid_run_is_reported_proxying_goes_on_and_writ
         stderr = proxy.text("stderr")
         assert f"Cannot write to {db_path}" in stderr and "proxying continues" in stderr, stderr
         _held_exchanges_land(proxy, "/read-only/", "once the file is writable")
-    finally:
-        code = _stop(proxy)
-    assert code == 0, proxy.text("stderr")
-    _assert_intact(db_path)
     assert len(exchanges_under(db_path, "/writable/")) == REQUESTS
 
 
@@ -214,25 +218,17 @@ def test_an_immutable_shm_file_mid_run_is_reported_instead_of_killing_capture(
     # SQLite maps <db>-shm into memory; the first write through that mapping after `chattr +i`
     # used to kill the capture with SIGBUS, silently, and lose what it had answered.
     db_path = ext4_disk / "capture.db"
-    proxy = start_capture(tmp_path, db_path=db_path)
-    try:
+    with _capture_that_recovers(tmp_path, db_path) as proxy:
         _send_and_store(proxy, upstream, "/writable")
         shm = _frozen_shm(proxy, upstream, db_path)
         try:
             # Another process still reads the database meanwhile (SQLite maps it read-only).
-            stats = subprocess.run(
-                [sys.executable, "-m", "inspector", "stats", "--db", str(db_path), "--json"],
-                capture_output=True, text=True, timeout=60, cwd=REPO,
-            )  # fmt: skip
+            stats = run_inspector("stats", "--db", db_path, "--json", cwd=REPO)
             assert stats.returncode == 0, stats.stderr
             assert f'"requests": {REQUESTS}' in stats.stdout
         finally:
             _set_immutable([shm], False)
         _held_exchanges_land(proxy, "/frozen/", "once -shm is writable")
-    finally:
-        code = _stop(proxy)
-    assert code == 0, proxy.text("stderr")
-    _assert_intact(db_path)
 
 
 def test_a_stop_while_shm_is_immutable_keeps_the_exchanges_for_the_next_capture(
@@ -273,11 +269,8 @@ def test_a_read_only_database_is_refused_at_start_naming_the_file(
     # read-only: make it read-only before capture opens the database.
     remounted = _mount("-o", "remount,ro", str(small_disk))
     assert remounted.returncode == 0, remounted.stderr
-    run = subprocess.run(
-        [sys.executable, "-m", "inspector", "capture", "--db", str(db_path),
-         "--listen", "127.0.0.1:0", "--set", f"confdir={tmp_path / 'mitmproxy'}"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
-    )  # fmt: skip
+    run = run_inspector("capture", "--db", db_path, "--listen", "127.0.0.1:0",
+                        "--set", f"confdir={tmp_path / 'mitmproxy'}", cwd=REPO)  # fmt: skip
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip().splitlines()[-1] == (
         f"Error: {db_path} is not writable; choose another file with --db."

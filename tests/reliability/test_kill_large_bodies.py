@@ -3,7 +3,6 @@ its client has the answer, and the next capture on the database writes what the 
 
 from __future__ import annotations
 
-import signal
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from inspector.testing import wait_until
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import start_capture
-from tests.reliability.load_support import Load
+from tests.reliability.load_support import Load, under_load
 from tests.reliability.test_load import stored_ids
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(180)]
@@ -25,8 +24,8 @@ def test_kill_9_with_large_bodies_loses_nothing_answered(
 ) -> None:
     proxy = start_capture(tmp_path)
     load = Load(proxy.port, upstream.port, "/kill", workers=8, per_worker=100_000,
-                route=f"large?bytes={body_bytes}").start()  # fmt: skip
-    try:
+                route=f"large?bytes={body_bytes}")  # fmt: skip
+    with under_load(proxy, load):
         wait_until(lambda: len(load.result.answered) >= answered_before_kill, timeout=90,
                    what=f"{answered_before_kill} answered requests")  # fmt: skip
         with load._lock:
@@ -34,11 +33,6 @@ def test_kill_9_with_large_bodies_loses_nothing_answered(
         elapsed = time.monotonic() - load._started
         proxy.process.kill()
         proxy.process.wait(10)
-    finally:
-        load.stop.set()
-        load.join()
-        if proxy.process.poll() is None:
-            proxy.stop(signal.SIGKILL)
     in_database_at_kill = set(stored_ids(proxy.db_path, "/kill"))
 
     restarted = start_capture(tmp_path / "again", db_path=proxy.db_path)

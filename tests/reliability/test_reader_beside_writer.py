@@ -6,7 +6,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from inspector.store.queries import count_requests, list_requests
 from inspector.store.selection import Selection
 from tests.capture.capture_servers import Upstream
 from tests.capture.capture_support import REPO, start_capture
+from tests.commands import run_inspector
 from tests.reliability.load_support import Load
 
 pytestmark = [pytest.mark.capture, pytest.mark.timeout(90)]
@@ -79,11 +79,8 @@ def test_readers_beside_full_rate_capture_see_no_lock_and_do_not_stall_the_proxy
         # `inspector requests --json` as a user would run it, over and over, during the load.
         while load.answered_count < WORKERS * PER_WORKER and len(cli_runs) < 12:
             cli_runs.append(
-                subprocess.run(
-                    [sys.executable, "-m", "inspector", "requests", "--json", "-n", "50",
-                     "--db", str(proxy.db_path)],
-                    capture_output=True, text=True, timeout=30, cwd=REPO, env=env,
-                )
+                run_inspector("requests", "--json", "-n", "50", "--db", proxy.db_path,
+                              timeout=30, cwd=REPO, env=env)
             )  # fmt: skip
         result = load.join()
     finally:

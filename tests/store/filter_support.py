@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from inspector.model import Body, Consumer, Exchange
-from inspector.store.filters import SqlFilter, compile_filter
+from inspector.store.filters import FilterError, SqlFilter, compile_filter
 from inspector.testing import make_exchange
 
 NOW = 1_795_000_000.0  # a fixed "now" so relative times are reproducible
@@ -83,3 +85,14 @@ def matching(conn: sqlite3.Connection, text: str | SqlFilter) -> set[str]:
         flt.params,
     )
     return {row[0] for row in rows}
+
+
+def assert_refused(text: str, position: int, length: int, message: str) -> None:
+    """`text` is refused with `message`, pointing at `length` characters from `position`, and
+    the command that met it exits 2."""
+    with pytest.raises(FilterError) as caught:
+        compile_filter(text, now=NOW)
+    error = caught.value
+    assert message in str(error)
+    assert (error.position, error.length) == (position, length)
+    assert error.exit_code == 2

@@ -8,8 +8,7 @@ import sqlite3
 
 import pytest
 
-from inspector.store.filters import FilterError, compile_filter
-from tests.store.filter_support import ALL, NOW, matching
+from tests.store.filter_support import ALL, NOW, assert_refused, matching
 
 
 def _local_iso(epoch_s: float) -> str:
@@ -146,9 +145,4 @@ TERM_ERRORS: list[tuple[str, int, int, str]] = [
 def test_a_bad_value_is_named_at_its_position(
     text: str, position: int, length: int, message: str
 ) -> None:
-    with pytest.raises(FilterError) as caught:
-        compile_filter(text, now=NOW)
-    error = caught.value
-    assert message in str(error)
-    assert (error.position, error.length) == (position, length)
-    assert error.exit_code == 2
+    assert_refused(text, position, length, message)

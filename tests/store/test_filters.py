@@ -19,7 +19,7 @@ from inspector.store.filters import (
     consumer_filter,
 )
 from inspector.testing import make_exchange
-from tests.store.filter_support import ACME, ALL, NOW, matching
+from tests.store.filter_support import ACME, ALL, NOW, assert_refused, matching
 
 CASES: list[tuple[str, set[str]]] = [
     ("", ALL),
@@ -124,12 +124,7 @@ ERRORS: list[tuple[str, int, int, str]] = [
 @pytest.mark.parametrize(("text", "position", "length", "message"), ERRORS,
                          ids=[e[0] for e in ERRORS])  # fmt: skip
 def test_bad_filters_name_the_position(text: str, position: int, length: int, message: str) -> None:
-    with pytest.raises(FilterError) as caught:
-        compile_filter(text, now=NOW)
-    error = caught.value
-    assert message in str(error)
-    assert (error.position, error.length) == (position, length)
-    assert error.exit_code == 2
+    assert_refused(text, position, length, message)
 
 
 def test_unknown_key_lists_keys_when_nothing_is_close() -> None:
