@@ -629,6 +629,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("API Inspector" if self.session.showing_capture else
                             f"API Inspector — {path.name} (read-only)")  # fmt: skip
         self.details.show_exchange(None)
+        # Row ids mean other exchanges in another file (a cleared capture starts again at 1):
+        # the rows picked in the old one must not be picked again by id.
+        self.requests_view.forget_selection()
         self.request_model.reload()
         self.consumer_model.refresh()
         self._side_filters = {key: None for key in self._side_filters}

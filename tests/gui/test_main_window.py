@@ -163,12 +163,18 @@ def test_new_traffic_shows_up_live_with_counts(
 def test_open_another_database_read_only(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     conn = open_db(other)
-    write_batch(conn, [make_exchange(path="/elsewhere")])
+    write_batch(conn, [make_exchange(path=f"/elsewhere/{n}", started_at=2_000 + n)
+                       for n in range(3)])  # fmt: skip
     conn.close()
     other.chmod(0o400)
+    window.requests_view.select_row(window.request_model.row_of_id(1) or 0)
+    assert selected_ids(window.requests_view) == (1,)  # /users/1 here, /elsewhere/0 there
     assert window.open_database(other)
-    qtbot.waitUntil(lambda: _paths(window) == ["/elsewhere"])
+    qtbot.waitUntil(lambda: _paths(window) == ["/elsewhere/2", "/elsewhere/1", "/elsewhere/0"])
     assert "read-only" in window.windowTitle()
+    # Id 1 is another exchange in the other file: the pick does not carry over by id; the
+    # newest row is picked, as in any file opened with nothing picked.
+    qtbot.waitUntil(lambda: selected_ids(window.requests_view) == (3,))
     window.show_live_capture()
     qtbot.waitUntil(lambda: len(_paths(window)) == 3)
 

@@ -143,6 +143,11 @@ class RequestsView(QTableView):
         row = self.request_model().row_at(self.currentIndex().row())
         return row.id if row is not None else None
 
+    def forget_selection(self) -> None:
+        """No row picked, none kept for the next reload to pick again."""
+        self.selectionModel().clear()
+        self._kept_ids, self._kept_current = [], None
+
     def _remember_selection(self) -> None:
         model = self.request_model()
         rows = (model.row_at(index.row()) for index in self.selectionModel().selectedRows())
@@ -150,6 +155,8 @@ class RequestsView(QTableView):
         self._kept_current = self.current_id()
 
     def _restore_selection(self) -> None:
+        if not self._kept_ids and self._kept_current is None:
+            return
         model, selection_model = self.request_model(), self.selectionModel()
         found = model.rows_of_ids(self._kept_ids)
         selection = QItemSelection()
