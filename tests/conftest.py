@@ -12,6 +12,8 @@ from hypothesis import settings
 
 from inspector.store import open_db
 
+pytest_plugins = ["tests.live_capture"]
+
 # Qt tests never need a display; `make test` sets this too, a bare `pytest` run gets it here.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -1,4 +1,8 @@
-"""Fixtures for capture tests: upstream servers, a running `inspector capture`, proxied clients."""
+"""Fixtures for the tests that send traffic through a real proxy (capture, cli, intercept):
+upstream servers, one `inspector capture` for the whole session, proxied clients.
+
+A plugin of the root conftest (`pytest_plugins`), not a folder's conftest: imported into three
+folders' conftests, each session fixture ran once per folder, three proxies where one does."""
 
 from __future__ import annotations
 
